@@ -1,0 +1,71 @@
+"""Resources: the database, the forecast being asked for, and where posteriors live."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+
+class Database(dg.ConfigurableResource):
+    """PostgreSQL. Leave `url` empty to use DATABASE_URL, or the embedded server when that is unset."""
+
+    url: str | None = Field(default=None, description="SQLAlchemy URL; never logged.")
+
+    def engine(self):
+        from forecast_pipeline.db.engine import get_engine
+        from forecast_pipeline.db.server import normalise_url
+
+        return get_engine(url=normalise_url(self.url) if self.url else None)
+
+
+class ForecastTarget(dg.ConfigurableResource):
+    """Which forecast to make and how hard to sample. Defaults: 2020 president as of 2 Nov 2020."""
+
+    cycle: int = 2020
+    office: str = "president"
+    as_of: str = Field(default="2020-11-02", description="ISO date; nothing dated later reaches the model")
+    sampler: str = Field(default="nutpie", description="'nutpie' or 'pymc'")
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 2
+    cores: int = 2
+    target_accept: float = 0.9
+    seed: int = 20261127
+    max_rhat: float = Field(default=1.05, description="convergence gate: the forecast is not published above it")
+    min_ess_bulk: float = 100.0
+
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.as_of)
+
+    def sampler_config(self):
+        from forecast_pipeline.models.config import SamplerConfig
+
+        return SamplerConfig(
+            sampler=self.sampler, draws=self.draws, tune=self.tune, chains=self.chains,
+            cores=self.cores, target_accept=self.target_accept, seed=self.seed,
+        )
+
+
+class PosteriorIOManager(dg.ConfigurableIOManager):
+    """Stores posteriors as netCDF (never pickles a DataTree)."""
+
+    base_dir: str
+
+    def _path(self, context) -> Path:
+        return Path(self.base_dir) / "posteriors" / ("_".join(context.asset_key.path) + ".nc")
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        from forecast_pipeline.models.summarize import save_posterior
+
+        path = self._path(context)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_posterior(obj, path)
+        context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
+
+    def load_input(self, context: dg.InputContext):
+        from forecast_pipeline.models.summarize import load_posterior
+
+        return load_posterior(self._path(context.upstream_output))

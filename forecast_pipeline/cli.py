@@ -1,0 +1,158 @@
+"""`forecast-pipeline`: load data, run forecasts, manage the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from forecast_pipeline.config import Settings, redact_url
+
+
+def _engine(settings: Settings):
+    from forecast_pipeline.db.engine import get_engine
+    from forecast_pipeline.db.migrate import migrate
+
+    engine = get_engine(settings)
+    migrate(engine)
+    return engine
+
+
+def _echo_load(report) -> None:
+    click.echo(
+        f"  {report.status:9s} {report.source:70s} read {report.rows_read:>6} "
+        f"loaded {report.rows_loaded:>6} rejected {report.rows_rejected:>5} ({report.seconds:.1f}s)",
+        err=True,
+    )
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Show library logs.")
+def main(verbose: bool) -> None:
+    """Election forecasting pipeline: polls in PostgreSQL -> PyMC poll model -> race forecasts.
+
+    The database is DATABASE_URL when set, else an embedded PostgreSQL under ./.pgdata (or
+    FORECAST_PGDATA). Data files are read from FORECAST_DATA_DIR (default ../shared/data/raw beside
+    the checkout, else ./data/raw).
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations from sql/ (idempotent)."""
+    from forecast_pipeline.db.engine import get_engine
+    from forecast_pipeline.db.migrate import migrate
+
+    settings = Settings.from_env()
+    engine = get_engine(settings)
+    done = migrate(engine)
+    click.echo(f"database: {redact_url(str(engine.url))}")
+    click.echo(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
+
+
+@main.group()
+def data() -> None:
+    """Data files: load them into PostgreSQL, or fetch them from upstream."""
+
+
+@data.command("load")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory (default: FORECAST_DATA_DIR or ../shared/data/raw).")
+@click.option("--file", "files", multiple=True, help="Only this file (relative to the data directory).")
+def data_load(source: Path | None, files: tuple[str, ...]) -> None:
+    """Load poll and results files; files already loaded with the same content are skipped."""
+    from forecast_pipeline.ingest import load_files
+
+    settings = Settings.from_env(data_dir=source)
+    engine = _engine(settings)
+    click.echo(f"loading from {settings.data_dir}", err=True)
+    reports = load_files(engine, settings.data_dir, files or None, progress=_echo_load)
+    read = sum(r.rows_read for r in reports)
+    rejected = sum(r.rows_rejected for r in reports)
+    click.echo(f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
+               "(reasons in ops.rejected_rows)")
+
+
+@data.command("fetch")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).")
+def data_fetch(dest: Path | None) -> None:
+    """Download the data files from their upstream repositories (pinned commits, sha256 verified)."""
+    from forecast_pipeline.config import PROJECT_ROOT
+    from forecast_pipeline.fetch import fetch
+
+    import os
+
+    target = dest or Path(os.environ.get("FORECAST_DATA_DIR") or PROJECT_ROOT / "data" / "raw")
+    fetch(target)
+
+
+@main.command("run")
+@click.option("--cycle", type=int, required=True, help="Election year, e.g. 2016.")
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
+@click.option("--as-of", "as_of", required=True, help="Forecast date (YYYY-MM-DD); later polls are invisible.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the forecast as a JSON document.")
+@click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True)
+@click.option("--draws", type=int, default=1000, show_default=True)
+@click.option("--tune", type=int, default=1000, show_default=True)
+@click.option("--chains", type=int, default=2, show_default=True)
+@click.option("--seed", type=int, default=20261127, show_default=True)
+def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: str, draws: int, tune: int,
+        chains: int, seed: int) -> None:
+    """Load data if needed, materialize the forecast DAG and print one row per race."""
+    from forecast_pipeline.runner import run_forecast
+
+    try:
+        as_of_date = date.fromisoformat(as_of)
+    except ValueError as exc:
+        raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
+    t0 = time.perf_counter()
+    doc = run_forecast(cycle=cycle, office=office, as_of=as_of_date, sampler=sampler, draws=draws,
+                       tune=tune, chains=chains, seed=seed, log=lambda m: click.echo(m, err=True))
+    _print_table(doc)
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=2))
+        click.echo(f"wrote {json_path}", err=True)
+    click.echo(f"done in {time.perf_counter() - t0:.0f}s", err=True)
+    if not doc["published"]:
+        sys.exit(2)
+
+
+def _fmt(x, spec=".3f") -> str:
+    return "   -  " if x is None else format(x, spec)
+
+
+def _print_table(doc: dict) -> None:
+    click.echo(f"\n{doc['cycle']} {doc['office']} forecast as of {doc['as_of']} "
+               f"(model {doc['model_version']}, {doc['n_polls']} polls)")
+    click.echo(f"{'race':8s} {'P(D win)':>8s} {'D share':>8s} {'80% interval':>15s} {'actual':>7s}")
+    for r in doc["races"]:
+        label = r["state"] + (f"-{r['district']}" if r["district"] is not None else "")
+        click.echo(f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
+                   f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
+                   f"{_fmt(r['actual_dem_two_party']):>7s}")
+    d, s = doc["diagnostics"], doc["scores"]
+    click.echo(f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
+               f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s")
+    click.echo(f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
+               f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}")
+    if not doc["published"]:
+        click.echo(f"NOT PUBLISHED: the convergence check failed ({doc.get('check_description')})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Build a ModelInput from the canonical tables, as the data stood on the as-of date.
+
+This is the one place where the no-look-ahead rule is enforced for the model: a poll is visible on
+``as_of`` only if it ended on or before that day and, where the source records when it was published
+(538's ``created_at``), was published on or before that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from forecast_pipeline.models.input import ModelInput
+from forecast_pipeline.races import NATIONAL, electoral_votes, election_day, race_key
+
+_POLLS_SQL = sa.text(
+    """
+    SELECT p.poll_key AS poll_id, p.race_id, r.state, pl.name AS pollster,
+           coalesce(p.population, 'unknown') AS population, p.end_date, p.created_at,
+           p.sample_size,
+           sum(a.pct) FILTER (WHERE k.party = 'DEM') AS dem_pct,
+           sum(a.pct) FILTER (WHERE k.party = 'REP') AS rep_pct
+    FROM core.polls p
+    JOIN core.races r USING (race_id)
+    JOIN core.pollsters pl USING (pollster_id)
+    JOIN core.poll_answers a USING (poll_key)
+    JOIN core.candidates k USING (candidate_id)
+    WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL
+      AND coalesce(p.stage, 'general') = 'general'
+      AND p.end_date <= :as_of
+      AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
+    GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size
+    """
+)
+
+# Two-party results by state-level race for one cycle and office (general election only).
+_RESULTS_SQL = sa.text(
+    """
+    SELECT r.race_id, r.state,
+           sum(x.votes) FILTER (WHERE k.party = 'DEM') AS dem_votes,
+           sum(x.votes) FILTER (WHERE k.party = 'REP') AS rep_votes
+    FROM core.results x
+    JOIN core.races r USING (race_id)
+    JOIN core.candidates k USING (candidate_id)
+    WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL AND x.stage = 'general'
+    GROUP BY r.race_id, r.state
+    """
+)
+
+
+class NoDataError(RuntimeError):
+    pass
+
+
+def two_party_results(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
+    """race_id, state, dem_votes, rep_votes, dem_two_party for races with both major parties."""
+    with engine.connect() as conn:
+        df = pd.read_sql(_RESULTS_SQL, conn, params={"cycle": cycle, "office": office})
+    df = df[(df["dem_votes"] > 0) & (df["rep_votes"] > 0)].copy()
+    df["dem_two_party"] = df["dem_votes"] / (df["dem_votes"] + df["rep_votes"])
+    return df.reset_index(drop=True)
+
+
+def visible_polls(engine: sa.Engine, cycle: int, office: str, as_of: date) -> pd.DataFrame:
+    with engine.connect() as conn:
+        df = pd.read_sql(_POLLS_SQL, conn, params={"cycle": cycle, "office": office, "as_of": as_of})
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    df = df[df["dem_pct"].notna() & df["rep_pct"].notna() & (df["dem_pct"] + df["rep_pct"] > 0)]
+    return df.reset_index(drop=True)
+
+
+def _impute_sample_size(polls: pd.DataFrame) -> pd.DataFrame:
+    # A poll without a published n still carries information; give it its pollster's median n
+    # (else the overall median) and flag it, rather than dropping it.
+    n = polls["sample_size"].astype("Float64")
+    bad = n.isna() | (n <= 0)
+    by_pollster = polls.assign(n=n.where(~bad)).groupby("pollster")["n"].transform("median")
+    overall = float(n[~bad].median()) if (~bad).any() else 600.0
+    filled = n.where(~bad, by_pollster).fillna(overall)
+    return polls.assign(sample_size=filled.astype(float).to_numpy(), sample_size_imputed=bad.to_numpy())
+
+
+def build_model_input(
+    engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None
+) -> ModelInput:
+    """``polls``: already-validated visible polls (the Dagster path); queried when not given."""
+    prev_cycle = cycle - 4
+    prior = two_party_results(engine, prev_cycle, "president")
+    prior = prior[prior["state"] != NATIONAL]
+    if prior.empty:
+        raise NoDataError(
+            f"no {prev_cycle} presidential results in the database; the prior needs them "
+            "(run `forecast-pipeline data load`)"
+        )
+    prior["turnout_weight"] = (prior["dem_votes"] + prior["rep_votes"]) / (
+        prior["dem_votes"] + prior["rep_votes"]
+    ).sum()
+    national_prior = float(prior["dem_votes"].sum() / (prior["dem_votes"] + prior["rep_votes"]).sum())
+
+    if office == "president":
+        evs = electoral_votes(cycle)
+        states = sorted(set(prior["state"]) & set(evs))
+    else:
+        with engine.connect() as conn:
+            states = sorted(
+                conn.execute(
+                    sa.text(
+                        "SELECT DISTINCT state FROM core.races WHERE cycle = :c AND office = :o "
+                        "AND district IS NULL AND state <> 'US'"
+                    ),
+                    {"c": cycle, "o": office},
+                ).scalars()
+            )
+        evs = {}
+    prior_by_state = prior.set_index("state")
+    races = pd.DataFrame(
+        {
+            "race_id": [race_key(cycle, office, s) for s in states],
+            "state": states,
+            "district": pd.array([None] * len(states), dtype="Int64"),
+            "prior_dem_share": [float(prior_by_state.loc[s, "dem_two_party"]) for s in states],
+            "turnout_weight": [float(prior_by_state.loc[s, "turnout_weight"]) for s in states],
+            "electoral_votes": pd.array([evs.get(s) for s in states], dtype="Int64"),
+        }
+    )
+    if office != "president":
+        # Senate and governor race ids carry the seat class; map state-level ids from the polls.
+        races = _attach_downballot_ids(engine, races, cycle, office)
+    races = races.sort_values("race_id").reset_index(drop=True)
+
+    polls = (visible_polls(engine, cycle, office, as_of) if polls is None else polls).copy()
+    polls["end_date"] = pd.to_datetime(polls["end_date"])
+    late = polls["end_date"].dt.date > as_of
+    if late.any():
+        raise ValueError(f"look-ahead: {int(late.sum())} poll(s) end after as_of={as_of}")
+    polls["is_national"] = polls["state"] == NATIONAL
+    polls.loc[polls["is_national"], "race_id"] = None
+    polls = polls[polls["is_national"] | polls["race_id"].isin(races["race_id"])]
+    polls = _impute_sample_size(polls)
+    polls = polls[
+        ["poll_id", "race_id", "is_national", "pollster", "population", "end_date", "sample_size",
+         "sample_size_imputed", "dem_pct", "rep_pct"]
+    ].sort_values(["end_date", "poll_id"]).reset_index(drop=True)
+    polls["dem_pct"] = polls["dem_pct"].astype(float)
+    polls["rep_pct"] = polls["rep_pct"].astype(float)
+    return ModelInput(
+        cycle=cycle, office=office, as_of=as_of, election_day=election_day(cycle),
+        races=races, polls=polls, national_prior_dem_share=national_prior,
+    )
+
+
+def _attach_downballot_ids(engine: sa.Engine, races: pd.DataFrame, cycle: int, office: str) -> pd.DataFrame:
+    with engine.connect() as conn:
+        ids = pd.read_sql(
+            sa.text(
+                "SELECT race_id, state FROM core.races WHERE cycle = :c AND office = :o "
+                "AND district IS NULL AND state <> 'US'"
+            ),
+            conn,
+            params={"c": cycle, "o": office},
+        )
+    merged = ids.merge(races.drop(columns="race_id"), on="state", how="inner")
+    return merged[races.columns]
+
+
+def actual_two_party(engine: sa.Engine, cycle: int, office: str) -> dict[str, float]:
+    """race_id -> certified Democratic two-party share (general election), where known."""
+    res = two_party_results(engine, cycle, office)
+    return {r: float(v) for r, v in zip(res["race_id"], res["dem_two_party"], strict=True) if np.isfinite(v)}

@@ -1,0 +1,533 @@
+"""State poll model: reverse random walk on the logit Democratic two-party share, anchored at Election Day.
+
+Pure PyMC; no Dagster, no SQL. Input is a :class:`~forecast_pipeline.models.input.ModelInput`, output
+an ``xarray.DataTree`` (the PyMC 6 "idata") with run attrs attached by :func:`fit`.
+
+Model (r = race, k = random-walk knot, i = poll; scales in ``config.PriorConfig``)::
+
+    # Election-Day anchor (knot K-1 = Election Day), non-centred
+    mu[r, K-1]  = logit(prior_dem_share[r]) + national_shift + race_dev[r]
+        national_shift ~ N(0, national_shift_sd),  race_dev[r] ~ N(0, race_dev_sd)
+    # reverse random walk, knots every s = walk_step_days days back from Election Day
+    mu[r, k]    = mu[r, k+1] + sqrt(s) * (national_walk_sd * z_nat[k] + race_walk_sd * z_race[r, k])
+    mu[r, day]  = linear interpolation of mu[r, knots] (s = 1: a daily walk)
+    trend[r, day]            = inv_logit(mu[r, day])                     # the poll average
+    national_trend[day]      = sum_r w[r] * trend[r, day]                # w = turnout weights, sum 1
+    # Election-Day forecast adds systematic polling error the polls cannot see
+    election_day_share[r]    = inv_logit(mu[r, ED] + err_nat + err_race[r])
+        err_nat ~ N(0, polling_error_national_sd),  err_race[r] ~ N(0, polling_error_race_sd)
+
+    # polls, i on day t_i by pollster h_i of population q_i (lv = 0 reference)
+    state poll:    eta_i = mu[r_i, t_i]                          + house[h_i] + pop[q_i]
+    national poll: eta_i = logit(sum_r w[r] inv_logit(mu[r, t_i])) + house[h_i] + pop[q_i]
+        house = house_sd * ZeroSumNormal(1) over pollsters, house_sd ~ HalfNormal(house_sd_scale)
+        pop[q] ~ N(0, population_sd) for q in rv, a, v, unknown
+    p_i = inv_logit(eta_i);   n_eff_i = sample_size_i * (dem_pct_i + rep_pct_i) / 100
+    y_i = dem_pct_i / (dem_pct_i + rep_pct_i) ~ N(p_i, sqrt(p_i (1 - p_i) / n_eff_i + sigma_extra^2))
+        sigma_extra ~ HalfNormal(poll_noise_sd_prob_scale)          # probability scale
+
+Which polls are used (the model filters; the caller need not): polls ending before the window start
+(``PriorConfig.max_days`` before Election Day) are dropped, as are rows with unusable numbers,
+state polls for races not in ``inp.races``, and national polls when they cannot be linked. Every drop
+is counted in the posterior attrs (``n_polls_dropped_*``), never silent.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
+from forecast_pipeline.models.input import ModelInput
+
+MODEL_TYPE = "state_poll_rw"
+MODEL_VERSION = "1.0.0"
+
+POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
+UNKNOWN_POLLSTER = "(unknown)"
+
+# Free parameters of the model, for diagnostics (``summarize.diagnostics``). Which of them exist
+# depends on the data (e.g. no house effects with a single pollster); absent names are skipped.
+FREE_PARAMETERS = (
+    "national_shift_z", "race_dev_z", "national_step_z", "race_step_z", "house_sd", "house_z",
+    "population_z", "sigma_extra", "polling_error_national_z", "polling_error_race_z",
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Data preparation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Arrays and coords the PyMC graph is built from (all plain numpy / Python str)."""
+
+    race_ids: list[str]
+    prior_logit: np.ndarray          # [R]
+    weights: np.ndarray              # [R], sum 1 (zeros if national polls cannot be linked)
+    days: list[str]                  # ISO dates, grid start .. Election Day inclusive
+    knot_pos: np.ndarray             # [K] day index of each knot (ascending; last = Election Day)
+    knot_labels: list[str]           # ISO date of each knot (may precede the grid start)
+    pollsters: list[str]
+    poll_ids: list[str]              # state polls first, then national polls
+    n_state: int                     # number of state polls (first rows of the poll arrays)
+    poll_race: np.ndarray            # [N] race index (-1 for national)
+    poll_day: np.ndarray             # [N] day index on the grid
+    poll_pollster: np.ndarray        # [N]
+    poll_population: np.ndarray      # [N] index into POPULATIONS
+    y: np.ndarray                    # [N] Dem two-party share of the poll
+    n_eff: np.ndarray                # [N] two-party sample size
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_polls(self) -> int:
+        return len(self.poll_ids)
+
+    def polls_per_race(self) -> np.ndarray:
+        """Number of the race's own (state) polls the model uses, [R]."""
+        return np.bincount(self.poll_race[: self.n_state], minlength=len(self.race_ids))
+
+
+def _as_str_list(values) -> list[str]:
+    return [str(v) for v in values]
+
+
+def _knots(n_days: int, step: int) -> np.ndarray:
+    """Knot day indices counted back from Election Day (index n_days-1); the first knot is <= 0."""
+    n_steps = max(1, math.ceil((n_days - 1) / step))
+    return (n_days - 1) - step * np.arange(n_steps, -1, -1)
+
+
+def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
+    """Validate ``inp`` and turn it into index arrays on the daily grid (see module doc for drops)."""
+    if inp.as_of > inp.election_day:
+        raise ValueError(f"as_of {inp.as_of} is after election_day {inp.election_day}")
+    races = inp.races.reset_index(drop=True)
+    if races.empty:
+        raise ValueError("ModelInput has no races")
+    race_ids = _as_str_list(races["race_id"])
+    if len(set(race_ids)) != len(race_ids):
+        raise ValueError("duplicate race_id in inp.races")
+    prior = races["prior_dem_share"].astype("float64").to_numpy()
+    if not np.all((prior > 0) & (prior < 1)):
+        raise ValueError("prior_dem_share must be strictly inside (0, 1) for every race")
+    prior_logit = np.log(prior) - np.log1p(-prior)
+    w = np.nan_to_num(races["turnout_weight"].astype("float64").to_numpy(), nan=0.0)
+    if np.any(w < 0):
+        raise ValueError("turnout_weight must be >= 0")
+    weights = w / w.sum() if w.sum() > 0 else np.zeros_like(w)
+
+    ed = pd.Timestamp(inp.election_day)
+    window_start = ed - pd.Timedelta(days=priors.max_days)
+    dropped = {"window": 0, "invalid": 0, "unknown_race": 0, "national": 0}
+
+    polls = inp.polls.reset_index(drop=True).copy()
+    if len(polls):
+        end = pd.to_datetime(polls["end_date"]).dt.normalize()
+        dem = polls["dem_pct"].astype("float64")
+        rep = polls["rep_pct"].astype("float64")
+        n = polls["sample_size"].astype("float64")
+        valid = (dem.notna() & rep.notna() & n.notna() & (dem >= 0) & (rep >= 0) & (dem + rep > 0)
+                 & (n > 0) & end.notna()).to_numpy(dtype=bool)
+        in_window = (end >= window_start).to_numpy(dtype=bool)
+        is_nat = polls["is_national"].astype(bool).to_numpy()
+        race_col = polls["race_id"].astype(object).where(polls["race_id"].notna(), None)
+        race_set = set(race_ids)
+        known = np.array([(r is not None and str(r) in race_set) for r in race_col], dtype=bool)
+        use_nat = priors.use_national_polls and weights.sum() > 0
+        drop_invalid = ~valid
+        drop_window = valid & ~in_window
+        keep = valid & in_window
+        drop_nat = keep & is_nat & (not use_nat)
+        drop_race = keep & ~is_nat & ~known
+        keep = keep & ~drop_nat & ~drop_race
+        dropped = {
+            "window": int(drop_window.sum()),
+            "invalid": int(drop_invalid.sum()),
+            "unknown_race": int(drop_race.sum()),
+            "national": int(drop_nat.sum()),
+        }
+        polls = polls.loc[keep].assign(_end=end[keep], _nat=is_nat[keep])
+        # state polls first (stable order by race, date, id), then national polls
+        polls["_race_idx"] = [
+            -1 if nat else race_ids.index(str(r))
+            for nat, r in zip(polls["_nat"], polls["race_id"], strict=True)
+        ]
+        polls = polls.sort_values(["_nat", "_race_idx", "_end", "poll_id"], kind="stable")
+    else:
+        polls = polls.assign(_end=pd.Series(dtype="datetime64[ns]"), _nat=pd.Series(dtype=bool),
+                             _race_idx=pd.Series(dtype="int64"))
+
+    if len(polls):
+        grid_start = max(polls["_end"].min(), window_start)
+    else:
+        grid_start = min(pd.Timestamp(inp.as_of), ed)
+    n_days = int((ed - grid_start).days) + 1
+    days = [(grid_start.date() + timedelta(days=i)).isoformat() for i in range(n_days)]
+    knot_pos = _knots(n_days, priors.walk_step_days)
+    knot_labels = [(grid_start.date() + timedelta(days=int(k))).isoformat() for k in knot_pos]
+
+    poll_ids = _as_str_list(polls["poll_id"])
+    if len(set(poll_ids)) != len(poll_ids):
+        raise ValueError("duplicate poll_id among the polls used")
+    pollster_col = [UNKNOWN_POLLSTER if (p is None or (isinstance(p, float) and np.isnan(p))) else str(p)
+                    for p in polls["pollster"].astype(object)]
+    pollsters = sorted(set(pollster_col))
+    pop_col = [str(p).strip().lower() if isinstance(p, str) else "unknown"
+               for p in polls["population"].astype(object)]
+    pop_idx = np.array([POPULATIONS.index(p) if p in POPULATIONS else POPULATIONS.index("unknown")
+                        for p in pop_col], dtype=np.int64)
+    dem = polls["dem_pct"].astype("float64").to_numpy()
+    rep = polls["rep_pct"].astype("float64").to_numpy()
+    n = polls["sample_size"].astype("float64").to_numpy()
+
+    return PreparedData(
+        race_ids=race_ids,
+        prior_logit=prior_logit,
+        weights=weights,
+        days=days,
+        knot_pos=knot_pos.astype(np.int64),
+        knot_labels=knot_labels,
+        pollsters=pollsters,
+        poll_ids=poll_ids,
+        n_state=int((~polls["_nat"].astype(bool)).sum()),
+        poll_race=polls["_race_idx"].to_numpy(dtype=np.int64),
+        poll_day=((polls["_end"] - grid_start).dt.days).to_numpy(dtype=np.int64),
+        poll_pollster=np.array([pollsters.index(p) for p in pollster_col], dtype=np.int64),
+        poll_population=pop_idx,
+        y=dem / (dem + rep),
+        n_eff=n * (dem + rep) / 100.0,
+        dropped=dropped,
+    )
+
+
+def _interp_index(days: np.ndarray, knot_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each day index: the knot at or before it (``lo``, so ``lo + 1`` is after) and the weight of
+    ``lo + 1`` in the linear interpolation."""
+    step = int(knot_pos[1] - knot_pos[0])
+    lo = np.clip(np.searchsorted(knot_pos, days, side="right") - 1, 0, len(knot_pos) - 2)
+    frac = (days - knot_pos[lo]) / step
+    return lo.astype(np.int64), frac.astype(np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------------
+
+
+def build_model(inp: ModelInput, priors: PriorConfig | None = None) -> pm.Model:
+    """Build the PyMC model for ``inp`` (pure and deterministic: same input and priors, same graph)."""
+    priors = PriorConfig() if priors is None else priors
+    d = prepare_data(inp, priors)
+    return _build(d, priors)
+
+
+def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
+    R, K = len(d.race_ids), len(d.knot_pos)
+    step_scale = math.sqrt(priors.walk_step_days)
+    coords = {
+        "race": d.race_ids,
+        "day": d.days,
+        "knot": d.knot_labels,
+        "step": d.knot_labels[:-1],   # the step from knot k back from knot k+1, labelled by knot k
+        "pollster": d.pollsters,
+        "population": list(POPULATIONS),
+        "population_nonref": list(POPULATIONS[1:]),
+        "poll": d.poll_ids,
+    }
+    with pm.Model(coords=coords) as model:
+        # ---- Election-Day anchor ------------------------------------------------------------------
+        national_shift_z = pm.Normal("national_shift_z", 0.0, 1.0)
+        race_dev_z = pm.Normal("race_dev_z", 0.0, 1.0, dims="race")
+        national_shift = pm.Deterministic("national_shift", priors.national_shift_sd * national_shift_z)
+        mu_ed = pt.as_tensor(d.prior_logit) + national_shift + priors.race_dev_sd * race_dev_z
+
+        # ---- reverse random walk over knots -------------------------------------------------------
+        national_step_z = pm.Normal("national_step_z", 0.0, 1.0, dims="step")
+        race_step_z = pm.Normal("race_step_z", 0.0, 1.0, dims=("race", "step"))
+        steps = step_scale * (priors.national_walk_sd * national_step_z[None, :]
+                              + priors.race_walk_sd * race_step_z)              # [R, K-1]
+        back = pt.cumsum(steps[:, ::-1], axis=1)[:, ::-1]                        # sum of steps k..K-2
+        mu_knot = mu_ed[:, None] + pt.concatenate([back, pt.zeros((R, 1))], axis=1)  # [R, K]
+
+        def mu_at(day_idx: np.ndarray):
+            """Latent logit support of every race on the given grid days, [R, len(day_idx)]."""
+            lo, frac = _interp_index(np.asarray(day_idx, dtype=np.int64), d.knot_pos)
+            if np.all(frac == 0):
+                return mu_knot[:, lo]
+            return mu_knot[:, lo] * (1.0 - frac) + mu_knot[:, lo + 1] * frac
+
+        all_days = np.arange(len(d.days))
+        trend = pm.Deterministic("trend", pm.math.invlogit(mu_at(all_days)), dims=("race", "day"))
+        has_weights = bool(d.weights.sum() > 0)
+        if has_weights:
+            pm.Deterministic("national_trend", pt.dot(pt.as_tensor(d.weights), trend), dims="day")
+
+        # ---- Election-Day forecast = poll average + systematic polling error ---------------------
+        eta_ed = mu_knot[:, K - 1]
+        if priors.polling_error_national_sd > 0 or priors.polling_error_race_sd > 0:
+            err_nat_z = pm.Normal("polling_error_national_z", 0.0, 1.0)
+            err_race_z = pm.Normal("polling_error_race_z", 0.0, 1.0, dims="race")
+            eta_ed = (eta_ed + priors.polling_error_national_sd * err_nat_z
+                      + priors.polling_error_race_sd * err_race_z)
+        ed_share = pm.Deterministic("election_day_share", pm.math.invlogit(eta_ed), dims="race")
+        if has_weights:
+            pm.Deterministic("national_election_day_share", pt.dot(pt.as_tensor(d.weights), ed_share))
+
+        # ---- poll-level effects -------------------------------------------------------------------
+        if len(d.pollsters) >= 2:
+            house_sd = pm.HalfNormal("house_sd", priors.house_sd_scale)
+            house_z = pm.ZeroSumNormal("house_z", sigma=1.0, dims="pollster")
+            house = pm.Deterministic("house_effect", house_sd * house_z, dims="pollster")
+        else:
+            house = pm.Deterministic("house_effect", pt.zeros(len(d.pollsters)), dims="pollster")
+        population_z = pm.Normal("population_z", 0.0, 1.0, dims="population_nonref")
+        population = pm.Deterministic(
+            "population_effect",
+            pt.concatenate([pt.zeros(1), priors.population_sd * population_z]),
+            dims="population",
+        )
+
+        # ---- likelihood ---------------------------------------------------------------------------
+        if d.n_polls:
+            sigma_extra = pm.HalfNormal("sigma_extra", priors.poll_noise_sd_prob_scale)
+            ns = d.n_state
+            parts = []
+            if ns:
+                lo, frac = _interp_index(d.poll_day[:ns], d.knot_pos)
+                r = d.poll_race[:ns]
+                mu_s = mu_knot[r, lo] * (1.0 - frac) + mu_knot[r, lo + 1] * frac
+                parts.append(mu_s)
+            if d.n_polls > ns:
+                nat_days, nat_inv = np.unique(d.poll_day[ns:], return_inverse=True)
+                share_nd = pt.dot(pt.as_tensor(d.weights), pm.math.invlogit(mu_at(nat_days)))
+                parts.append((pt.log(share_nd) - pt.log1p(-share_nd))[nat_inv])
+            eta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
+            eta = eta + house[d.poll_pollster] + population[d.poll_population]
+            p = pm.math.invlogit(eta)
+            sd = pt.sqrt(p * (1.0 - p) / d.n_eff + sigma_extra**2)
+            pm.Normal("y", mu=p, sigma=sd, observed=d.y, dims="poll")
+    return model
+
+
+# --------------------------------------------------------------------------------------------------
+# Fit
+# --------------------------------------------------------------------------------------------------
+
+
+def _sampler_version(name: str) -> str:
+    if name == "nutpie":
+        import nutpie
+
+        return str(nutpie.__version__)
+    return str(pm.__version__)
+
+
+def fit(
+    inp: ModelInput,
+    sampler_cfg: SamplerConfig | None = None,
+    priors: PriorConfig | None = None,
+) -> xr.DataTree:
+    """Build and sample the model; return the DataTree with run attrs on its root.
+
+    Root attrs: model_type, model_version, config_hash, sampler, sampler_version, seed,
+    sampling_seconds (wall time of ``pm.sample`` incl. compile), build_seconds, cycle, office, as_of,
+    election_day, n_polls (used), n_polls_dropped_{window,invalid,unknown_race,national},
+    walk_step_days, draws, tune, chains.
+    """
+    sampler_cfg = SamplerConfig() if sampler_cfg is None else sampler_cfg
+    priors = PriorConfig() if priors is None else priors
+    t0 = time.perf_counter()
+    d = prepare_data(inp, priors)
+    model = _build(d, priors)
+    build_seconds = time.perf_counter() - t0
+
+    kwargs: dict = {}
+    if sampler_cfg.sampler == "pymc" and sampler_cfg.cores > 1:
+        # fork from a multi-threaded (Dagster) process can deadlock; forkserver pickles the model
+        kwargs["mp_ctx"] = "forkserver"
+    t1 = time.perf_counter()
+    with model, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*FutureWarning.*")
+        idata = pm.sample(
+            draws=sampler_cfg.draws,
+            tune=sampler_cfg.tune,
+            chains=sampler_cfg.chains,
+            cores=sampler_cfg.cores,
+            random_seed=sampler_cfg.seed,
+            nuts_sampler=sampler_cfg.sampler,
+            nuts={"target_accept": sampler_cfg.target_accept},
+            progressbar=False,
+            quiet=True,
+            compute_convergence_checks=False,
+            **kwargs,
+        )
+    sampling_seconds = time.perf_counter() - t1
+
+    attrs = {
+        "model_type": MODEL_TYPE,
+        "model_version": MODEL_VERSION,
+        "config_hash": config_hash(sampler_cfg, priors, MODEL_VERSION),
+        "sampler": sampler_cfg.sampler,
+        "sampler_version": _sampler_version(sampler_cfg.sampler),
+        "seed": int(sampler_cfg.seed),
+        "draws": int(sampler_cfg.draws),
+        "tune": int(sampler_cfg.tune),
+        "chains": int(sampler_cfg.chains),
+        "sampling_seconds": float(sampling_seconds),
+        "build_seconds": float(build_seconds),
+        "cycle": int(inp.cycle),
+        "office": str(inp.office),
+        "as_of": inp.as_of.isoformat(),
+        "election_day": inp.election_day.isoformat(),
+        "walk_step_days": int(priors.walk_step_days),
+        "n_polls": int(d.n_polls),
+        "n_polls_national": int(d.n_polls - d.n_state),
+        **{f"n_polls_dropped_{k}": int(v) for k, v in d.dropped.items()},
+    }
+    idata.attrs.update(attrs)
+    return idata
+
+
+# --------------------------------------------------------------------------------------------------
+# Synthetic campaigns drawn from the model's own generative process (tests and benchmarks)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyntheticTruth:
+    election_day_share: dict[str, float]   # inv_logit(mu[r, Election Day]): the poll-average truth
+    house_effect_logit: dict[str, float]
+    population_effect_logit: dict[str, float]
+    sigma_extra: float
+    trend: pd.DataFrame                    # race_id x ISO day, probability scale
+
+
+def simulate_input(
+    *,
+    n_races: int = 51,
+    n_polls: int = 2000,
+    n_days: int = 200,
+    n_pollsters: int = 30,
+    national_fraction: float = 0.2,
+    days_before_election: int = 10,
+    unpolled: tuple[int, ...] = (),
+    house_effects_pts: dict[int, float] | None = None,
+    priors: PriorConfig | None = None,
+    cycle: int = 2028,
+    election_day: date = date(2028, 11, 7),
+    seed: int = 0,
+) -> tuple[ModelInput, SyntheticTruth]:
+    """Draw a synthetic campaign from the model's generative process (daily walk).
+
+    Polls end on the ``n_days`` days up to ``as_of = election_day - days_before_election``, with
+    intensity rising towards ``as_of``; state polls go preferentially to close races; races whose
+    index is in ``unpolled`` get none. ``house_effects_pts``: {pollster index: effect in points of
+    two-party share at 50%} overrides the drawn house effects (others drawn from N(0, 0.04 logit)).
+    """
+    from forecast_pipeline.races import STATES
+
+    priors = PriorConfig() if priors is None else priors
+    rng = np.random.default_rng(seed)
+    codes = sorted(STATES.values())
+    if n_races <= len(codes):
+        states = codes[:n_races]
+    else:
+        states = codes + [f"X{i}" for i in range(n_races - len(codes))]
+    race_ids = [f"{cycle}-president-{s}" for s in states]
+    prior_logit = rng.normal(0.0, 0.4, n_races)
+    turnout = rng.gamma(2.0, 1.0, n_races)
+    races = pd.DataFrame({
+        "race_id": race_ids,
+        "state": states,
+        "district": pd.array([None] * n_races, dtype="Int64"),
+        "prior_dem_share": 1.0 / (1.0 + np.exp(-prior_logit)),
+        "turnout_weight": turnout / turnout.sum(),
+        "electoral_votes": pd.array(rng.integers(3, 40, n_races), dtype="Int64"),
+    })
+    as_of = election_day - timedelta(days=days_before_election)
+    total_days = n_days + days_before_election  # daily grid: first poll day .. Election Day
+    start = as_of - timedelta(days=n_days - 1)
+
+    # latent truth (daily reverse walk)
+    mu_ed = (prior_logit + priors.national_shift_sd * rng.normal()
+             + priors.race_dev_sd * rng.normal(size=n_races))
+    steps = (priors.national_walk_sd * rng.normal(size=total_days - 1)[None, :]
+             + priors.race_walk_sd * rng.normal(size=(n_races, total_days - 1)))
+    back = np.cumsum(steps[:, ::-1], axis=1)[:, ::-1]
+    mu = mu_ed[:, None] + np.concatenate([back, np.zeros((n_races, 1))], axis=1)  # [R, D]
+    share = 1.0 / (1.0 + np.exp(-mu))
+    weights = races["turnout_weight"].to_numpy()
+
+    house = rng.normal(0.0, 0.04, n_pollsters)
+    for idx, pts in (house_effects_pts or {}).items():
+        house[idx] = 4.0 * pts / 100.0
+    pollster_names = [f"Pollster {i:02d}" for i in range(n_pollsters)]
+    pop_eff = {"lv": 0.0, "rv": 0.02, "a": 0.04, "v": -0.01, "unknown": 0.0}
+    sigma_extra = 0.01
+
+    # poll design
+    n_nat = int(round(national_fraction * n_polls))
+    n_st = n_polls - n_nat
+    closeness = np.exp(-np.abs(prior_logit) / 0.15) + 0.05
+    closeness[list(unpolled)] = 0.0
+    race_of = np.concatenate([
+        rng.choice(n_races, size=n_st, p=closeness / closeness.sum()),
+        np.full(n_nat, -1),
+    ])
+    day_w = np.exp(np.arange(n_days) / (n_days / 2.0))
+    day_of = rng.choice(n_days, size=n_polls, p=day_w / day_w.sum())   # 0 = first poll day
+    pollster_w = rng.gamma(1.0, 1.0, n_pollsters)
+    pollster_of = rng.choice(n_pollsters, size=n_polls, p=pollster_w / pollster_w.sum())
+    pops = np.array(list(pop_eff))
+    pop_of = rng.choice(len(pops), size=n_polls, p=[0.6, 0.3, 0.05, 0.03, 0.02])
+    n = np.round(np.exp(rng.normal(np.log(800), 0.5, n_polls))).clip(150, 20000)
+    two_party = rng.uniform(0.88, 0.98, n_polls)
+
+    latent = np.where(
+        race_of >= 0,
+        mu[np.clip(race_of, 0, None), day_of],
+        np.log(weights @ share[:, day_of]) - np.log1p(-(weights @ share[:, day_of])),
+    )
+    eta = latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
+    p = 1.0 / (1.0 + np.exp(-eta))
+    n_eff = n * two_party
+    y = rng.normal(p, np.sqrt(p * (1 - p) / n_eff + sigma_extra**2)).clip(0.01, 0.99)
+
+    polls = pd.DataFrame({
+        "poll_id": [f"p{i:05d}" for i in range(n_polls)],
+        "race_id": [race_ids[r] if r >= 0 else None for r in race_of],
+        "is_national": race_of < 0,
+        "pollster": [pollster_names[i] for i in pollster_of],
+        "population": pops[pop_of].tolist(),
+        "end_date": pd.to_datetime([start + timedelta(days=int(t)) for t in day_of]),
+        "sample_size": n,
+        "sample_size_imputed": False,
+        "dem_pct": 100.0 * y * two_party,
+        "rep_pct": 100.0 * (1.0 - y) * two_party,
+    })
+    polls["race_id"] = polls["race_id"].astype(object)
+    inp = ModelInput(
+        cycle=cycle, office="president", as_of=as_of, election_day=election_day,
+        races=races, polls=polls,
+        national_prior_dem_share=float(weights @ races["prior_dem_share"].to_numpy()),
+    )
+    days = [(start + timedelta(days=i)).isoformat() for i in range(total_days)]
+    truth = SyntheticTruth(
+        election_day_share={r: float(s) for r, s in zip(race_ids, share[:, -1], strict=True)},
+        house_effect_logit={nm: float(h) for nm, h in zip(pollster_names, house, strict=True)},
+        population_effect_logit=dict(pop_eff),
+        sigma_extra=sigma_extra,
+        trend=pd.DataFrame(share, index=race_ids, columns=days),
+    )
+    return inp, truth

@@ -1,0 +1,102 @@
+"""Run one forecast through the Dagster asset graph, in process, and return its JSON document."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+
+
+def run_forecast(
+    cycle: int,
+    office: str,
+    as_of: date,
+    sampler: str = "nutpie",
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 2,
+    seed: int = 20261127,
+    log: Callable[[str], None] = print,
+    artifacts_dir: str | None = None,
+) -> dict:
+    import dagster as dg
+    import pandas as pd
+
+    from assets.definitions import build_defs
+    from assets.resources import ForecastTarget
+    from forecast_pipeline.config import Settings, redact_url
+    from forecast_pipeline.db.server import database_url
+
+    settings = Settings.from_env()
+    log(f"database: {redact_url(database_url(settings))}")
+    log(f"data: {settings.data_dir}")
+    defs = build_defs(artifacts_dir)
+    target = ForecastTarget(cycle=cycle, office=office, as_of=as_of.isoformat(), sampler=sampler,
+                            draws=draws, tune=tune, chains=chains, cores=min(chains, os.cpu_count() or 1),
+                            seed=seed)
+    resources = {**defs.resources, "target": target}
+    repo = defs.get_repository_def()
+    assets = list(repo.assets_defs_by_key.values())
+    checks = list(repo.asset_checks_defs_by_key.values())
+    unique_assets = list({id(a): a for a in assets + checks}.values())
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    log(f"materializing {len(repo.assets_defs_by_key)} assets for {cycle} {office} as of {as_of} "
+        f"({sampler}, {chains} chains x {tune}+{draws})...")
+    result = dg.materialize(unique_assets, resources=resources, instance=instance, raise_on_error=False)
+
+    checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    conv = checks_by_name.get("convergence")
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    if failed_steps:
+        raise RuntimeError(f"pipeline step(s) failed: {failed_steps}; see the log above")
+
+    from forecast_pipeline.models.summarize import diagnostics
+
+    inp = result.asset_value(["model", "input"])
+    posterior = result.asset_value(["model", "posterior"])
+    diag = diagnostics(posterior)
+    published = conv is not None and conv.passed
+    doc = {
+        "cycle": cycle,
+        "office": office,
+        "as_of": as_of.isoformat(),
+        "model_version": str(posterior.attrs.get("model_version")),
+        "published": published,
+        "n_polls": int(len(inp.polls)),
+        "diagnostics": {
+            "max_rhat": float(diag["max_rhat"]),
+            "min_ess_bulk": float(diag["min_ess_bulk"]),
+            "divergences": int(diag["divergences"]),
+            "sampling_seconds": float(diag["sampling_seconds"]),
+        },
+    }
+    if published:
+        table = result.asset_value(["forecast", "race_forecasts"])
+    else:
+        from forecast_pipeline.db.engine import get_engine
+        from forecast_pipeline.publish import build_forecast_table
+
+        doc["check_description"] = conv.description if conv else "convergence check did not run"
+        table, _ = build_forecast_table(get_engine(settings), inp, posterior)
+    from forecast_pipeline.publish import score_table
+
+    scores = score_table(table)
+    doc["races"] = [
+        {
+            "race_id": r.race_id,
+            "state": r.state,
+            "district": None if pd.isna(r.district) else int(r.district),
+            "p_dem_win": float(r.p_dem_win),
+            "dem_two_party_mean": float(r.dem_two_party_mean),
+            "dem_two_party_q10": float(r.dem_two_party_q10),
+            "dem_two_party_q50": float(r.dem_two_party_q50),
+            "dem_two_party_q90": float(r.dem_two_party_q90),
+            "n_polls": int(r.n_polls),
+            "actual_dem_two_party": None if pd.isna(r.actual_dem_two_party)
+            else float(r.actual_dem_two_party),
+        }
+        for r in table.itertuples()
+    ]
+    doc["scores"] = {"brier": scores["brier"], "rmse_two_party": scores["rmse_two_party"],
+                     "n_races_scored": scores["n_races_scored"]}
+    return doc

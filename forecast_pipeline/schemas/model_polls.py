@@ -1,0 +1,28 @@
+"""The polls a model may consume: one row per poll, both major-party shares present."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from forecast_pipeline.races import POPULATIONS
+
+
+class VisiblePolls(pa.DataFrameModel):
+    poll_id: Series[str] = pa.Field(unique=True)
+    race_id: Series[str] = pa.Field(nullable=True)
+    state: Series[str]
+    pollster: Series[str] = pa.Field(str_length={"min_value": 1})
+    population: Series[str] = pa.Field(isin=[*POPULATIONS, "unknown"])
+    end_date: Series[pa.DateTime]
+    sample_size: Series[float] = pa.Field(nullable=True, gt=0)
+    dem_pct: Series[float] = pa.Field(ge=0, le=100)
+    rep_pct: Series[float] = pa.Field(ge=0, le=100)
+
+    @pa.dataframe_check(error="dem_pct + rep_pct exceeds 100.5")
+    def shares_fit(cls, df):  # noqa: N805 - pandera passes the class
+        return df["dem_pct"] + df["rep_pct"] <= 100.5
+
+    class Config:
+        coerce = True
+        strict = "filter"

@@ -1,0 +1,92 @@
+-- Rebuild the canonical model from raw.* in one transaction (the caller holds it).
+--
+-- One question per poll. 538 files list a poll once per question (LV and RV versions, head-to-head
+-- and multi-candidate versions). For each poll we keep exactly one question, chosen by, in order:
+--   1. it has both a Democratic and a Republican answer (the two-party share needs both);
+--   2. the richer source, when two sources carry the same poll (full 538 layout over a column subset);
+--   3. population: likely voters, then registered, then voters, then adults, then unknown;
+--   4. fewest answers (the head-to-head over versions that name third-party candidates);
+--   5. the earliest line in the file, so that the choice is deterministic.
+TRUNCATE core.poll_answers, core.polls, core.results, core.candidates, core.pollsters, core.races
+    RESTART IDENTITY CASCADE;
+
+INSERT INTO core.races (race_id, cycle, office, state, district, senate_class)
+SELECT DISTINCT ON (race_id) race_id, cycle, office, state, district, senate_class
+FROM (
+    SELECT race_id, cycle, office, state, district, senate_class FROM raw.poll_answers
+    UNION ALL
+    SELECT race_id, cycle, office, state, district, senate_class FROM raw.results
+) r
+ORDER BY race_id;
+
+CREATE TEMP TABLE chosen_question ON COMMIT DROP AS
+WITH q AS (
+    SELECT poll_key, source, question_id,
+           min(layout) AS layout,
+           max(population) AS population,
+           count(*) AS n_answers,
+           bool_or(party = 'DEM') AND bool_or(party = 'REP') AS two_party,
+           min(line_no) AS first_line
+    FROM raw.poll_answers
+    GROUP BY poll_key, source, question_id
+),
+ranked AS (
+    SELECT q.*,
+           row_number() OVER (
+               PARTITION BY poll_key
+               ORDER BY two_party DESC,
+                        CASE WHEN layout LIKE '%subset%' THEN 1 ELSE 0 END,
+                        CASE population WHEN 'lv' THEN 0 WHEN 'rv' THEN 1 WHEN 'v' THEN 2 WHEN 'a' THEN 3 ELSE 4 END,
+                        n_answers, source, first_line
+           ) AS rn,
+           count(*) OVER (PARTITION BY poll_key) AS n_questions
+    FROM q
+)
+SELECT r.poll_key, r.source, r.question_id, r.n_questions,
+       (SELECT count(DISTINCT source) FROM raw.poll_answers s WHERE s.poll_key = r.poll_key) AS n_sources
+FROM ranked r
+WHERE rn = 1;
+
+INSERT INTO core.pollsters (name)
+SELECT DISTINCT a.pollster
+FROM raw.poll_answers a JOIN chosen_question c USING (poll_key, source, question_id)
+ORDER BY 1;
+
+INSERT INTO core.candidates (race_id, name, party)
+SELECT DISTINCT ON (race_id, candidate) race_id, candidate, party
+FROM (
+    SELECT a.race_id, a.candidate, a.party
+    FROM raw.poll_answers a JOIN chosen_question c USING (poll_key, source, question_id)
+    UNION ALL
+    SELECT race_id, candidate, party FROM raw.results WHERE candidate IS NOT NULL
+) x
+ORDER BY race_id, candidate, party NULLS LAST;
+
+INSERT INTO core.polls (poll_key, source, poll_id, question_id, race_id, pollster_id, sponsor, partisan,
+                        stage, start_date, end_date, created_at, sample_size, population, mode,
+                        n_questions, n_sources)
+SELECT DISTINCT ON (a.poll_key)
+       a.poll_key, a.source, a.poll_id, a.question_id, a.race_id, p.pollster_id, a.sponsor, a.partisan,
+       a.stage, a.start_date, a.end_date, a.created_at, a.sample_size, a.population, a.mode,
+       c.n_questions, c.n_sources
+FROM raw.poll_answers a
+JOIN chosen_question c USING (poll_key, source, question_id)
+JOIN core.pollsters p ON p.name = a.pollster
+ORDER BY a.poll_key, a.line_no;
+
+-- A candidate named twice in one question is a source error; the first line wins and the rest are
+-- visible in raw.poll_answers.
+INSERT INTO core.poll_answers (poll_key, candidate_id, pct)
+SELECT DISTINCT ON (a.poll_key, k.candidate_id) a.poll_key, k.candidate_id, a.pct
+FROM raw.poll_answers a
+JOIN chosen_question c USING (poll_key, source, question_id)
+JOIN core.candidates k ON k.race_id = a.race_id AND k.name = a.candidate
+ORDER BY a.poll_key, k.candidate_id, a.line_no;
+
+-- Fusion tickets (NY) list one candidate on several ballot lines: their votes add up.
+INSERT INTO core.results (race_id, candidate_id, stage, special, votes, pct, winner, source)
+SELECT r.race_id, k.candidate_id, coalesce(r.stage, 'general'), bool_or(r.special),
+       sum(r.votes), sum(r.pct), bool_or(r.winner), min(r.source)
+FROM raw.results r
+JOIN core.candidates k ON k.race_id = r.race_id AND k.name = r.candidate
+GROUP BY r.race_id, k.candidate_id, coalesce(r.stage, 'general');
