@@ -121,7 +121,9 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
 def rebuild_core(conn: sa.Connection) -> None:
     from forecast_pipeline.db.migrate import sql_dir
 
-    conn.exec_driver_sql((sql_dir() / "queries" / "rebuild_core.sql").read_text(encoding="utf-8"))
+    from forecast_pipeline.db.migrate import run_script
+
+    run_script(conn, (sql_dir() / "queries" / "rebuild_core.sql").read_text(encoding="utf-8"))
 
 
 def load_files(

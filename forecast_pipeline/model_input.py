@@ -29,7 +29,7 @@ _POLLS_SQL = sa.text(
     JOIN core.poll_answers a USING (poll_key)
     JOIN core.candidates k USING (candidate_id)
     WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL
-      AND coalesce(p.stage, 'general') = 'general'
+      AND coalesce(p.stage, 'general') = 'general' AND p.names_nominees IS NOT FALSE
       AND p.end_date <= :as_of
       AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
     GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS core.polls (
     mode          TEXT,
     n_questions   INTEGER NOT NULL,
     n_sources     INTEGER NOT NULL,
+    names_nominees BOOLEAN,       -- null where the race's nominees are not known yet
     CHECK (end_date >= start_date)
 );
 CREATE INDEX IF NOT EXISTS polls_race_end ON core.polls (race_id, end_date);

@@ -35,6 +35,12 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
+def run_script(conn: sa.Connection, sql: str) -> None:
+    """Run a multi-statement SQL script verbatim (no parameter parsing, so '%' is just a character)."""
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
 def sql_dir() -> Path:
     here = PROJECT_ROOT / "sql"
     if here.is_dir():
@@ -87,7 +93,7 @@ def migrate(engine: sa.Engine, directory: Path | None = None) -> list[Migration]
                         )
                     continue
                 with conn.begin():
-                    conn.exec_driver_sql(mig.sql)
+                    run_script(conn, mig.sql)
                     conn.execute(
                         sa.text("INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"),
                         {"v": mig.version, "n": mig.name, "c": mig.checksum},

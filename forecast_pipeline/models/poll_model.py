@@ -396,7 +396,30 @@ def fit(
         **{f"n_polls_dropped_{k}": int(v) for k, v in d.dropped.items()},
     }
     idata.attrs.update(attrs)
+    idata["fit_data"] = xr.DataTree(_fit_data(d))
     return idata
+
+
+def _fit_data(d: PreparedData) -> xr.Dataset:
+    """The data the model actually used (after the drops), for summaries and audits."""
+    def obj(values) -> np.ndarray:
+        return np.array([str(v) for v in values], dtype=object)
+
+    prior = 1.0 / (1.0 + np.exp(-d.prior_logit))
+    return xr.Dataset(
+        {
+            "n_polls": ("race", d.polls_per_race().astype(np.int64)),
+            "prior_dem_share": ("race", prior),
+            "turnout_weight": ("race", d.weights),
+            "poll_race": ("poll", obj(d.race_ids[r] if r >= 0 else "" for r in d.poll_race)),
+            "poll_date": ("poll", obj(d.days[t] for t in d.poll_day)),
+            "poll_pollster": ("poll", obj(d.pollsters[h] for h in d.poll_pollster)),
+            "poll_population": ("poll", obj(POPULATIONS[q] for q in d.poll_population)),
+            "poll_share": ("poll", d.y.astype(np.float64)),
+            "poll_n_eff": ("poll", d.n_eff.astype(np.float64)),
+        },
+        coords={"race": list(d.race_ids), "poll": list(d.poll_ids)},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,10 +3,14 @@
 -- One question per poll. 538 files list a poll once per question (LV and RV versions, head-to-head
 -- and multi-candidate versions). For each poll we keep exactly one question, chosen by, in order:
 --   1. it has both a Democratic and a Republican answer (the two-party share needs both);
---   2. the richer source, when two sources carry the same poll (full 538 layout over a column subset);
---   3. population: likely voters, then registered, then voters, then adults, then unknown;
---   4. fewest answers (the head-to-head over versions that name third-party candidates);
---   5. the earliest line in the file, so that the choice is deterministic.
+--   2. it names the race's general-election nominees (matched by name against the certified
+--      results), over hypothetical match-ups such as Warren v Trump asked in 2019;
+--   3. the richer source, when two sources carry the same poll (full 538 layout over a column subset);
+--   4. population: likely voters, then registered, then voters, then adults, then unknown;
+--   5. fewest answers (the head-to-head over versions that name third-party candidates);
+--   6. the earliest line in the file, so that the choice is deterministic.
+-- A poll none of whose questions names both nominees keeps names_nominees = false and is not shown
+-- to the model; where a race has no certified result yet, names_nominees is null.
 TRUNCATE core.poll_answers, core.polls, core.results, core.candidates, core.pollsters, core.races
     RESTART IDENTITY CASCADE;
 
@@ -19,15 +23,33 @@ FROM (
 ) r
 ORDER BY race_id;
 
+CREATE TEMP TABLE nominee ON COMMIT DROP AS
+SELECT DISTINCT race_id, party, lower(candidate) AS name
+FROM raw.results
+WHERE stage = 'general' AND party IN ('DEM', 'REP') AND candidate IS NOT NULL;
+CREATE INDEX ON nominee (race_id, party);
+ANALYZE nominee;
+
 CREATE TEMP TABLE chosen_question ON COMMIT DROP AS
-WITH q AS (
+WITH answer AS (
+    SELECT a.poll_key, a.source, a.question_id, a.layout, a.population, a.party, a.line_no,
+           EXISTS (SELECT 1 FROM nominee n WHERE n.race_id = a.race_id) AS nominees_known,
+           EXISTS (SELECT 1 FROM nominee n
+                   WHERE n.race_id = a.race_id AND n.party = a.party AND length(a.candidate) >= 3
+                     AND position(lower(a.candidate) IN n.name) > 0) AS is_nominee
+    FROM raw.poll_answers a
+),
+q AS (
     SELECT poll_key, source, question_id,
            min(layout) AS layout,
            max(population) AS population,
            count(*) AS n_answers,
            bool_or(party = 'DEM') AND bool_or(party = 'REP') AS two_party,
+           CASE WHEN bool_or(nominees_known)
+                THEN bool_or(party = 'DEM' AND is_nominee) AND bool_or(party = 'REP' AND is_nominee)
+           END AS names_nominees,
            min(line_no) AS first_line
-    FROM raw.poll_answers
+    FROM answer
     GROUP BY poll_key, source, question_id
 ),
 ranked AS (
@@ -35,6 +57,7 @@ ranked AS (
            row_number() OVER (
                PARTITION BY poll_key
                ORDER BY two_party DESC,
+                        names_nominees DESC NULLS LAST,
                         CASE WHEN layout LIKE '%subset%' THEN 1 ELSE 0 END,
                         CASE population WHEN 'lv' THEN 0 WHEN 'rv' THEN 1 WHEN 'v' THEN 2 WHEN 'a' THEN 3 ELSE 4 END,
                         n_answers, source, first_line
@@ -42,7 +65,7 @@ ranked AS (
            count(*) OVER (PARTITION BY poll_key) AS n_questions
     FROM q
 )
-SELECT r.poll_key, r.source, r.question_id, r.n_questions,
+SELECT r.poll_key, r.source, r.question_id, r.n_questions, r.names_nominees,
        (SELECT count(DISTINCT source) FROM raw.poll_answers s WHERE s.poll_key = r.poll_key) AS n_sources
 FROM ranked r
 WHERE rn = 1;
@@ -64,11 +87,11 @@ ORDER BY race_id, candidate, party NULLS LAST;
 
 INSERT INTO core.polls (poll_key, source, poll_id, question_id, race_id, pollster_id, sponsor, partisan,
                         stage, start_date, end_date, created_at, sample_size, population, mode,
-                        n_questions, n_sources)
+                        n_questions, n_sources, names_nominees)
 SELECT DISTINCT ON (a.poll_key)
        a.poll_key, a.source, a.poll_id, a.question_id, a.race_id, p.pollster_id, a.sponsor, a.partisan,
        a.stage, a.start_date, a.end_date, a.created_at, a.sample_size, a.population, a.mode,
-       c.n_questions, c.n_sources
+       c.n_questions, c.n_sources, c.names_nominees
 FROM raw.poll_answers a
 JOIN chosen_question c USING (poll_key, source, question_id)
 JOIN core.pollsters p ON p.name = a.pollster

@@ -1,0 +1,71 @@
+"""Where each known data file comes from, and the bytes we expect, so ``data fetch`` can rebuild the raw
+data directory from the upstream repositories and prove it got the same files.
+
+``sha256``/``size`` are those of the project's copy. Three snoutcounter files differ from upstream on
+purpose: their 2024-cycle rows are the project's held-out evaluation set and were removed
+(``drop_cycles``). ``fetch`` removes the same lines from the download, keeping every other line's bytes,
+before it checks the hash, so the held-out rows never reach the data directory. (That the filtered
+download hashes to the copy's sha256 could not be checked offline; a mismatch is reported by name.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    path: str            # relative to the data directory
+    repo: str            # GitHub owner/name
+    commit: str          # upstream commit the bytes come from
+    upstream_path: str   # path inside the repo
+    sha256: str          # of the project's copy
+    size: int            # bytes of the project's copy
+    drop_cycles: tuple[int, ...] = ()  # data lines whose ``cycle`` is one of these are removed
+
+
+_538_RESULTS = ("fivethirtyeight/election-results", "d7a7cff101da28f4ff77114450a964874800ca54")
+_SNOUT = ("Hackquantumcpp/snoutcounter-backend", "8e2df6e6283f9bc5e48cc0ca2b70cab8f4493967")
+_ECON = ("TheEconomist/us-potus-model", "b89e602ec03e81c797c66cf2743af6fdae4aa526")
+
+FILES: list[ManifestEntry] = [
+    ManifestEntry("fivethirtyeight-election-results/election_results_presidential.csv", *_538_RESULTS,
+                  "election_results_presidential.csv",
+                  "d4fed2115322ad70626e672bdf6072043174687c6cdda425fe4198027935a72a", 1690712),
+    ManifestEntry("fivethirtyeight-election-results/election_results_senate.csv", *_538_RESULTS,
+                  "election_results_senate.csv",
+                  "26a7d8cf3baaa1caf5706b9e23586b449fcc78b11bd1f03c72d02ea3f3faac05", 777487),
+    ManifestEntry("fivethirtyeight-election-results/election_results_gubernatorial.csv", *_538_RESULTS,
+                  "election_results_gubernatorial.csv",
+                  "22ff0589b8ccc4c1c6f6f8c20ea5099d20fa044c696db9392823d59ead1364dc", 476854),
+    ManifestEntry("simonw-fivethirtyeight-polls/president_polls.csv", "simonw/fivethirtyeight-polls",
+                  "b4d7b52c6901b85c39882e7f33cfd632f6b03387", "president_polls.csv",
+                  "88db81d32bebe1da7d36cd98664c38ca83a953a1f03671f871b05d7d86cd2a0a", 4147466),
+    ManifestEntry("alexfifer-data-mining/president_polls_2020.csv", "alexfifer/Data-Mining",
+                  "0313c78788b9ee0d7ca986ebc72bd54c5b70ed2e", "raw_data/president_polls_2020.csv",
+                  "0bf61b1d7c2300345fb1a29276047a4ea5a46f8b09c87e6e2f2a524d8001e481", 1240123),
+    ManifestEntry("fostercole-election-prediction/senate_polls_historical.csv",
+                  "fostercole/election_prediction", "bb164347b091ae223a4fd753096f295e456aea6f",
+                  "data/senate_polls_historical.csv",
+                  "b7f3f509e05f99edc8c3fa4fdaa2c0cddf9d401bdc793a8b12107c3b46b26fc1", 2560408),
+    ManifestEntry("snoutcounter-backend/governor_polls_historical.csv", *_SNOUT,
+                  "data/fte/governor_polls_historical.csv",
+                  "42b3463f40b51d6f6e5b836e9da36e76c7fab2d36052bbe118d192eb2ec68fff", 2616509,
+                  drop_cycles=(2024,)),
+    ManifestEntry("snoutcounter-backend/house_polls_historical.csv", *_SNOUT,
+                  "data/fte/house_polls_historical.csv",
+                  "fac844d450b4d6a33a335fed070fbd5411df00e5e9109b1304f626481335137a", 1513031,
+                  drop_cycles=(2024,)),
+    ManifestEntry("snoutcounter-backend/generic_ballot_polls_historical.csv", *_SNOUT,
+                  "data/fte/generic_ballot_polls_historical.csv",
+                  "ab7bddbdcc8418f9733fbd8ae290ecb41060f03880f7d5c7c25aeaa28b87aebc", 1412057,
+                  drop_cycles=(2024,)),
+    ManifestEntry("economist-us-potus-model/all_polls_2008.csv", *_ECON, "data/all_polls_2008.csv",
+                  "0189477f0a2a651d506c1f5937ba1fb88d9c00155e683bddae103185f87b8a2e", 106058),
+    ManifestEntry("economist-us-potus-model/all_polls_2012.csv", *_ECON, "data/all_polls_2012.csv",
+                  "395f239d2acf628de06dec027c823d9aaa022ba03eaa3eb3250f03cb64737fb4", 89138),
+    ManifestEntry("economist-us-potus-model/all_polls.csv", *_ECON, "data/all_polls.csv",
+                  "c2ea8b117677279724cadac9e22ecaef773fd6597bb28e30844e1fd2e5b64f0d", 1222643),
+]
+
+BY_PATH: dict[str, ManifestEntry] = {entry.path: entry for entry in FILES}

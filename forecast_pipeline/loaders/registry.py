@@ -1,0 +1,78 @@
+"""Which loader reads which file: dispatch on the header, never on the file name.
+
+``KNOWN_FILES`` are the data-dir-relative paths ``data load`` reads by default. Results come first
+because the 538 subset poll file needs them to give its answers parties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from forecast_pipeline.loaders import economist, fte
+from forecast_pipeline.loaders import results as certified_results
+from forecast_pipeline.loaders.base import LoadResult, UnknownLayoutError
+from forecast_pipeline.loaders.common import match_layout, read_header
+
+RESULT_FILES = [
+    "fivethirtyeight-election-results/election_results_presidential.csv",
+    "fivethirtyeight-election-results/election_results_senate.csv",
+    "fivethirtyeight-election-results/election_results_gubernatorial.csv",
+]
+POLL_FILES = [
+    "simonw-fivethirtyeight-polls/president_polls.csv",
+    "alexfifer-data-mining/president_polls_2020.csv",
+    "fostercole-election-prediction/senate_polls_historical.csv",
+    "snoutcounter-backend/governor_polls_historical.csv",
+    "snoutcounter-backend/house_polls_historical.csv",
+    "snoutcounter-backend/generic_ballot_polls_historical.csv",
+    "economist-us-potus-model/all_polls_2008.csv",
+    "economist-us-potus-model/all_polls_2012.csv",
+    "economist-us-potus-model/all_polls.csv",
+]
+KNOWN_FILES = RESULT_FILES + POLL_FILES
+
+# Most specific first: results, then the 538 poll layouts, then the Economist's.
+LAYOUTS: dict[str, frozenset[str]] = {**certified_results.LAYOUTS, **fte.LAYOUTS, **economist.LAYOUTS}
+
+Loader = Callable[[Path, Path, "pd.DataFrame | None"], LoadResult]
+_LOADERS: dict[str, Loader] = {
+    **dict.fromkeys(certified_results.LAYOUTS, lambda p, d, r: certified_results.load_results(p, d)),
+    **dict.fromkeys(fte.LAYOUTS, fte.load_fte),
+    **dict.fromkeys(economist.LAYOUTS, lambda p, d, r: economist.load_economist(p, d)),
+}
+
+
+def detect_layout(path: Path | str) -> str:
+    """The layout name of a file, from its header; UnknownLayoutError when none fits."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    header = read_header(path)
+    if not header:
+        raise UnknownLayoutError(f"{path}: file is empty, no header")
+    return match_layout(path, header, LAYOUTS)
+
+
+def load_file(path: Path | str, data_dir: Path | str, results: pd.DataFrame | None = None) -> LoadResult:
+    """Load any known file. ``results`` (RESULT_COLUMNS, e.g. the presidential results' ``accepted``)
+    gives parties to poll files that lack them."""
+    path = Path(path)
+    return _LOADERS[detect_layout(path)](path, Path(data_dir), results)
+
+
+def load_known(data_dir: Path | str, files: Iterable[str] | None = None) -> dict[str, LoadResult]:
+    """Load KNOWN_FILES (or ``files``) from ``data_dir``, results first; keyed by relative path."""
+    data_dir = Path(data_dir)
+    wanted = list(KNOWN_FILES if files is None else files)
+    ordered = [f for f in RESULT_FILES if f in wanted] + [f for f in wanted if f not in RESULT_FILES]
+    loaded: dict[str, LoadResult] = {}
+    certified: pd.DataFrame | None = None
+    for rel in ordered:
+        result = load_file(data_dir / rel, data_dir, results=certified)
+        if result.layout in certified_results.LAYOUTS:
+            certified = result.accepted if certified is None else pd.concat([certified, result.accepted])
+        loaded[rel] = result
+    return {rel: loaded[rel] for rel in wanted}
