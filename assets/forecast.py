@@ -1,6 +1,5 @@
 """Model path: validated polls -> model input -> posterior -> race forecast table -> diagnostics."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
@@ -36,7 +35,8 @@ def validated_polls(context: dg.AssetExecutionContext, database: Database, targe
     return validated
 
 
-@dg.asset(key=["model", "input"], group_name="model", kinds={"pandas"}, owners=OWNERS)
+@dg.asset(key=["model", "input"], group_name="model", kinds={"pandas"}, owners=OWNERS,
+          ins={"validated_polls": dg.AssetIn(["core", "validated_polls"])})
 def model_input(context: dg.AssetExecutionContext, database: Database, target: ForecastTarget,
                 validated_polls: pd.DataFrame):
     """Races (with the previous-election prior) and the polls the model will see."""
@@ -59,6 +59,7 @@ def model_input(context: dg.AssetExecutionContext, database: Database, target: F
     kinds={"pymc", "netcdf"},
     owners=OWNERS,
     io_manager_key="posterior_io",
+    ins={"model_input": dg.AssetIn(["model", "input"])},
 )
 def posterior(context: dg.AssetExecutionContext, target: ForecastTarget, model_input):
     """Posterior of the state poll model (DataTree saved as netCDF, with model version and config hash)."""
@@ -100,7 +101,8 @@ def convergence(target: ForecastTarget, posterior) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(key=["forecast", "race_forecasts"], group_name="publish", kinds={"postgres", "pandas"}, owners=OWNERS)
+@dg.asset(key=["forecast", "race_forecasts"], group_name="publish", kinds={"postgres", "pandas"}, owners=OWNERS,
+          ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])})
 def race_forecasts(context: dg.AssetExecutionContext, database: Database, target: ForecastTarget,
                    model_input, posterior) -> pd.DataFrame:
     """Per race: P(Democratic win), mean and 10/50/90% quantiles of the Democratic two-party share,
@@ -120,7 +122,8 @@ def race_forecasts(context: dg.AssetExecutionContext, database: Database, target
 
 
 @dg.asset(key=["diagnostics", "convergence_summary"], group_name="diagnostics", kinds={"arviz", "png"},
-          owners=OWNERS)
+          owners=OWNERS,
+          ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])})
 def convergence_summary(context: dg.AssetExecutionContext, target: ForecastTarget, model_input,
                         posterior) -> pd.DataFrame:
     """r-hat, ESS, divergences and sampling time, plus trend and forest plots saved under artifacts/."""

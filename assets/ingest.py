@@ -1,6 +1,5 @@
 """Ingest: source files -> raw.* / ops.* / core.* in PostgreSQL."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
@@ -45,10 +44,10 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
 
 
 @dg.asset_check(asset=["raw", "polls"], blocking=True, description="rows read = rows loaded + rows rejected, per file")
-def load_reconciles(raw_polls: pd.DataFrame) -> dg.AssetCheckResult:
-    bad = raw_polls[raw_polls["rows_read"] != raw_polls["rows_loaded"] + raw_polls["rows_rejected"]]
+def load_reconciles(polls: pd.DataFrame) -> dg.AssetCheckResult:
+    bad = polls[polls["rows_read"] != polls["rows_loaded"] + polls["rows_rejected"]]
     return dg.AssetCheckResult(
         passed=bad.empty,
-        metadata={"files_checked": len(raw_polls), "files_not_reconciling": len(bad)},
+        metadata={"files_checked": len(polls), "files_not_reconciling": len(bad)},
         description=None if bad.empty else f"{len(bad)} file(s) lost rows: {list(bad['source'])}",
     )

@@ -1,6 +1,5 @@
 """Resources: the database, the forecast being asked for, and where posteriors live."""
 
-from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
@@ -50,9 +49,14 @@ class ForecastTarget(dg.ConfigurableResource):
 
 
 class PosteriorIOManager(dg.ConfigurableIOManager):
-    """Stores posteriors as netCDF (never pickles a DataTree)."""
+    """Stores posteriors as netCDF (never pickles a DataTree).
+
+    Loading refuses a posterior made by other model code or settings, or for another forecast than the
+    one the target asks for, so a stale file can never be published as today's forecast.
+    """
 
     base_dir: str
+    target: ForecastTarget
 
     def _path(self, context) -> Path:
         return Path(self.base_dir) / "posteriors" / ("_".join(context.asset_key.path) + ".nc")
@@ -68,4 +72,18 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext):
         from forecast_pipeline.models.summarize import load_posterior
 
-        return load_posterior(self._path(context.upstream_output))
+        from forecast_pipeline.models.config import PriorConfig, config_hash
+        from forecast_pipeline.models.poll_model import MODEL_VERSION
+        from forecast_pipeline.models.summarize import PosteriorMismatchError
+
+        expected = config_hash(self.target.sampler_config(), PriorConfig(), MODEL_VERSION)
+        path = self._path(context.upstream_output)
+        idata = load_posterior(path, expected)
+        t = self.target
+        stored = (idata.attrs.get("cycle"), idata.attrs.get("office"), idata.attrs.get("as_of"))
+        if stored != (t.cycle, t.office, t.as_of):
+            raise PosteriorMismatchError(
+                f"posterior at {path} is for {stored}, not for {(t.cycle, t.office, t.as_of)}; "
+                "re-materialize model/posterior"
+            )
+        return idata

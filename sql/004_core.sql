@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS core.candidates (
     race_id       TEXT NOT NULL REFERENCES core.races (race_id),
     name          TEXT NOT NULL,
     party         TEXT,
-    UNIQUE (race_id, name)
+    -- One person can stand under several parties in one race's rows (a write-in line in the other
+    -- party's primary), so the party is part of the candidate's identity here.
+    UNIQUE NULLS NOT DISTINCT (race_id, name, party)
 );
 
 -- One row per poll: the question chosen by the one-question-per-poll rule (README, "Polls").

@@ -76,14 +76,14 @@ FROM raw.poll_answers a JOIN chosen_question c USING (poll_key, source, question
 ORDER BY 1;
 
 INSERT INTO core.candidates (race_id, name, party)
-SELECT DISTINCT ON (race_id, candidate) race_id, candidate, party
+SELECT DISTINCT race_id, candidate, party
 FROM (
     SELECT a.race_id, a.candidate, a.party
     FROM raw.poll_answers a JOIN chosen_question c USING (poll_key, source, question_id)
     UNION ALL
     SELECT race_id, candidate, party FROM raw.results WHERE candidate IS NOT NULL
 ) x
-ORDER BY race_id, candidate, party NULLS LAST;
+ORDER BY race_id, candidate, party;
 
 INSERT INTO core.polls (poll_key, source, poll_id, question_id, race_id, pollster_id, sponsor, partisan,
                         stage, start_date, end_date, created_at, sample_size, population, mode,
@@ -104,6 +104,7 @@ SELECT DISTINCT ON (a.poll_key, k.candidate_id) a.poll_key, k.candidate_id, a.pc
 FROM raw.poll_answers a
 JOIN chosen_question c USING (poll_key, source, question_id)
 JOIN core.candidates k ON k.race_id = a.race_id AND k.name = a.candidate
+                       AND k.party IS NOT DISTINCT FROM a.party
 ORDER BY a.poll_key, k.candidate_id, a.line_no;
 
 -- Fusion tickets (NY) list one candidate on several ballot lines: their votes add up.
@@ -112,4 +113,5 @@ SELECT r.race_id, k.candidate_id, coalesce(r.stage, 'general'), bool_or(r.specia
        sum(r.votes), sum(r.pct), bool_or(r.winner), min(r.source)
 FROM raw.results r
 JOIN core.candidates k ON k.race_id = r.race_id AND k.name = r.candidate
+                       AND k.party IS NOT DISTINCT FROM r.party
 GROUP BY r.race_id, k.candidate_id, coalesce(r.stage, 'general');
