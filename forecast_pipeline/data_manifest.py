@@ -27,6 +27,9 @@ class ManifestEntry:
 _538_RESULTS = ("fivethirtyeight/election-results", "d7a7cff101da28f4ff77114450a964874800ca54")
 _SNOUT = ("Hackquantumcpp/snoutcounter-backend", "8e2df6e6283f9bc5e48cc0ca2b70cab8f4493967")
 _ECON = ("TheEconomist/us-potus-model", "b89e602ec03e81c797c66cf2743af6fdae4aa526")
+_LEO = ("TheUpshot/leo-senate-model", "9e5847c2fe1016a6e39dcc29f42732c0a25fd544")
+_LEO_POLLS = "model/data/polls/historic-polls"
+_STANFORD = ("stanford-policylab/polling-errors", "02475af7ebe7951c2b94fd0714cf4e2cc15893b1")
 
 FILES: list[ManifestEntry] = [
     ManifestEntry("fivethirtyeight-election-results/election_results_presidential.csv", *_538_RESULTS,
@@ -66,6 +69,24 @@ FILES: list[ManifestEntry] = [
                   "395f239d2acf628de06dec027c823d9aaa022ba03eaa3eb3250f03cb64737fb4", 89138),
     ManifestEntry("economist-us-potus-model/all_polls.csv", *_ECON, "data/all_polls.csv",
                   "c2ea8b117677279724cadac9e22ecaef773fd6597bb28e30844e1fd2e5b64f0d", 1222643),
+    # LEO poll tables, each followed by the answers table it is loaded with (registry.COMPANION_FILES).
+    ManifestEntry("upshot-leo-senate-model/senate_polls.csv", *_LEO, f"{_LEO_POLLS}/senate_polls.csv",
+                  "bb5b5d0b70b0d4f8e158872f7e4adab48f0df617eccd5477a7b097e994d5750c", 326022),
+    ManifestEntry("upshot-leo-senate-model/senate_poll_answers.csv", *_LEO,
+                  f"{_LEO_POLLS}/senate_poll_answers.csv",
+                  "ac9296de9808830f87c68dda93cee20c259bfef7d279369f3a23e4ccaf94035b", 714657),
+    ManifestEntry("upshot-leo-senate-model/senate_polls_2010.csv", *_LEO,
+                  f"{_LEO_POLLS}/senate_polls_2010.csv",
+                  "8d65fb9edbe5a04dfa3fdbe1fa198932de395b1e35e707d018283082cb561ebd", 124562),
+    ManifestEntry("upshot-leo-senate-model/senate_2010_answers.csv", *_LEO,
+                  f"{_LEO_POLLS}/senate_2010_answers.csv",
+                  "263dbf94c676a344bba450dcfb1301f8c584502ff143c1c2bd7bcf5b5d0af20b", 268591),
+    ManifestEntry("stanford-polling-errors/polls_auxiliary_dataset.tsv", *_STANFORD,
+                  "data/polls_auxiliary_dataset.tsv",
+                  "cdfa307ed7252ba66abb112cf9647e121b031f9bf89a61ae2e253ce462b2ea5a", 1204069),
+    ManifestEntry("stanford-polling-errors/polls_main_dataset.tsv", *_STANFORD,
+                  "data/polls_main_dataset.tsv",
+                  "af947b341783b409565b44539d1c2b2b9bd84538c05d2db3dee9f06e541b908d", 452661),
 ]
 
 BY_PATH: dict[str, ManifestEntry] = {entry.path: entry for entry in FILES}

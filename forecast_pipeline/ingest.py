@@ -40,10 +40,18 @@ class LoadReport:
 
 
 def file_sha256(path: Path) -> str:
+    """Content hash of a source: the file, plus its answers file for LEO's two-table layout."""
+    from forecast_pipeline.loaders.leo import answers_path
+    from forecast_pipeline.loaders.registry import detect_layout
+
+    paths = [path]
+    if detect_layout(path).startswith("leo"):
+        paths.append(answers_path(path))
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    for p in paths:
+        with p.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 
@@ -100,7 +108,9 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
         frame = accepted.assign(load_id=load_id)
         _copy(conn, "raw.results", frame, RAW_RESULT_COLUMNS)
     else:
-        conn.execute(sa.text("DELETE FROM raw.poll_answers WHERE source = :s"), {"s": result.source})
+        # Rows of a two-table source (LEO) carry the answers file's name; replace those too.
+        sources = sorted({result.source, *map(str, accepted["source"].unique())})
+        conn.execute(sa.text("DELETE FROM raw.poll_answers WHERE source = ANY(:s)"), {"s": sources})
         keys = [
             poll_key(result.layout, result.source, str(p), str(r))
             for p, r in zip(accepted["poll_id"], accepted["race_id"], strict=True)

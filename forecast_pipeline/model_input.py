@@ -64,12 +64,31 @@ def two_party_results(engine: sa.Engine, cycle: int, office: str) -> pd.DataFram
     return df.reset_index(drop=True)
 
 
+# Sources that overlap (the same 2008 Senate poll is in LEO and in both Stanford files) are not merged
+# poll by poll; instead each race takes its polls from one source family, the first of these that has
+# any visible poll for it. 538's files share poll ids and are merged in core already.
+_SOURCE_PRECEDENCE = (
+    ("fte", 0),
+    ("upshot-leo-senate-model/", 1),
+    ("economist-us-potus-model/", 1),
+    ("stanford-polling-errors/polls_auxiliary", 2),
+    ("stanford-polling-errors/polls_main", 3),
+)
+
+
+def source_rank(poll_key: str) -> int:
+    family = poll_key.split(":", 1)[0]
+    return next((rank for prefix, rank in _SOURCE_PRECEDENCE if family.startswith(prefix)), 9)
+
+
 def visible_polls(engine: sa.Engine, cycle: int, office: str, as_of: date) -> pd.DataFrame:
     with engine.connect() as conn:
         df = pd.read_sql(_POLLS_SQL, conn, params={"cycle": cycle, "office": office, "as_of": as_of})
     df["end_date"] = pd.to_datetime(df["end_date"])
     df = df[df["dem_pct"].notna() & df["rep_pct"].notna() & (df["dem_pct"] + df["rep_pct"] > 0)]
-    return df.reset_index(drop=True)
+    rank = df["poll_id"].map(source_rank)
+    best = rank.groupby(df["race_id"]).transform("min")
+    return df[rank == best].reset_index(drop=True)
 
 
 def _impute_sample_size(polls: pd.DataFrame) -> pd.DataFrame:

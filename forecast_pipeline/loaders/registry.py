@@ -1,7 +1,14 @@
 """Which loader reads which file: dispatch on the header, never on the file name.
 
 ``KNOWN_FILES`` are the data-dir-relative paths ``data load`` reads by default. Results come first
-because the 538 subset poll file needs them to give its answers parties.
+because the 538 subset poll file needs them to give its answers parties, and the LEO and Stanford files
+need the Senate results to give their answers a Senate class.
+
+``COMPANION_FILES`` are read together with a known file rather than on their own: a LEO poll table's
+answers table (``leo.answers_path``). They are in the data manifest so that ``data fetch`` brings them,
+but they are not registry entries and have no layout of their own.
+
+Headers are read as CSV, or as TSV when the first line has a tab and no comma (the Stanford files).
 """
 
 from __future__ import annotations
@@ -11,10 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast_pipeline.loaders import economist, fte
+from forecast_pipeline.loaders import economist, fte, leo, stanford
 from forecast_pipeline.loaders import results as certified_results
 from forecast_pipeline.loaders.base import LoadResult, UnknownLayoutError
 from forecast_pipeline.loaders.common import match_layout, read_header
+from forecast_pipeline.loaders.stanford import read_tsv_header
 
 RESULT_FILES = [
     "fivethirtyeight-election-results/election_results_presidential.csv",
@@ -31,18 +39,36 @@ POLL_FILES = [
     "economist-us-potus-model/all_polls_2008.csv",
     "economist-us-potus-model/all_polls_2012.csv",
     "economist-us-potus-model/all_polls.csv",
+    "upshot-leo-senate-model/senate_polls.csv",
+    "upshot-leo-senate-model/senate_polls_2010.csv",
+    "stanford-polling-errors/polls_auxiliary_dataset.tsv",
+    "stanford-polling-errors/polls_main_dataset.tsv",
 ]
 KNOWN_FILES = RESULT_FILES + POLL_FILES
+COMPANION_FILES = [
+    "upshot-leo-senate-model/senate_poll_answers.csv",
+    "upshot-leo-senate-model/senate_2010_answers.csv",
+]
 
-# Most specific first: results, then the 538 poll layouts, then the Economist's.
-LAYOUTS: dict[str, frozenset[str]] = {**certified_results.LAYOUTS, **fte.LAYOUTS, **economist.LAYOUTS}
+# Most specific first: results, then the 538 poll layouts, then the Economist's, LEO's and Stanford's.
+LAYOUTS: dict[str, frozenset[str]] = {
+    **certified_results.LAYOUTS, **fte.LAYOUTS, **economist.LAYOUTS, **leo.LAYOUTS, **stanford.LAYOUTS,
+}
 
 Loader = Callable[[Path, Path, "pd.DataFrame | None"], LoadResult]
 _LOADERS: dict[str, Loader] = {
     **dict.fromkeys(certified_results.LAYOUTS, lambda p, d, r: certified_results.load_results(p, d)),
     **dict.fromkeys(fte.LAYOUTS, fte.load_fte),
     **dict.fromkeys(economist.LAYOUTS, lambda p, d, r: economist.load_economist(p, d)),
+    **dict.fromkeys(leo.LAYOUTS, leo.load_leo),
+    **dict.fromkeys(stanford.LAYOUTS, stanford.load_stanford),
 }
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        first = fh.readline()
+    return read_tsv_header(path) if "\t" in first and "," not in first else read_header(path)
 
 
 def detect_layout(path: Path | str) -> str:
@@ -50,7 +76,7 @@ def detect_layout(path: Path | str) -> str:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
-    header = read_header(path)
+    header = _header(path)
     if not header:
         raise UnknownLayoutError(f"{path}: file is empty, no header")
     return match_layout(path, header, LAYOUTS)
@@ -58,7 +84,7 @@ def detect_layout(path: Path | str) -> str:
 
 def load_file(path: Path | str, data_dir: Path | str, results: pd.DataFrame | None = None) -> LoadResult:
     """Load any known file. ``results`` (RESULT_COLUMNS, e.g. the presidential results' ``accepted``)
-    gives parties to poll files that lack them."""
+    gives parties to poll files that lack them, and Senate classes to the LEO and Stanford files."""
     path = Path(path)
     return _LOADERS[detect_layout(path)](path, Path(data_dir), results)
 

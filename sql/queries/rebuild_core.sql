@@ -4,7 +4,8 @@
 -- and multi-candidate versions). For each poll we keep exactly one question, chosen by, in order:
 --   1. it has both a Democratic and a Republican answer (the two-party share needs both);
 --   2. it names the race's general-election nominees (matched by name against the certified
---      results), over hypothetical match-ups such as Warren v Trump asked in 2019;
+--      results), over hypothetical match-ups such as Warren v Trump asked in 2019; the Stanford
+--      files name no candidates, only the two parties' nominees, so their answers count as nominees;
 --   3. the richer source, when two sources carry the same poll (full 538 layout over a column subset);
 --   4. population: likely voters, then registered, then voters, then adults, then unknown;
 --   5. fewest answers (the head-to-head over versions that name third-party candidates);
@@ -35,8 +36,10 @@ WITH answer AS (
     SELECT a.poll_key, a.source, a.question_id, a.layout, a.population, a.party, a.line_no,
            EXISTS (SELECT 1 FROM nominee n WHERE n.race_id = a.race_id) AS nominees_known,
            EXISTS (SELECT 1 FROM nominee n
-                   WHERE n.race_id = a.race_id AND n.party = a.party AND length(a.candidate) >= 3
-                     AND position(lower(a.candidate) IN n.name) > 0) AS is_nominee
+                   WHERE n.race_id = a.race_id AND n.party = a.party
+                     AND ((a.layout LIKE 'stanford%' AND a.candidate IN ('Democrat', 'Republican'))
+                          OR (length(a.candidate) >= 3 AND position(lower(a.candidate) IN n.name) > 0)))
+           AS is_nominee
     FROM raw.poll_answers a
 ),
 q AS (

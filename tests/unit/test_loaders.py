@@ -21,7 +21,13 @@ from forecast_pipeline.loaders.base import (
 )
 from forecast_pipeline.loaders.economist import load_economist
 from forecast_pipeline.loaders.fte import load_fte
-from forecast_pipeline.loaders.registry import KNOWN_FILES, detect_layout, load_file, load_known
+from forecast_pipeline.loaders.registry import (
+    COMPANION_FILES,
+    KNOWN_FILES,
+    detect_layout,
+    load_file,
+    load_known,
+)
 from forecast_pipeline.loaders.results import load_results
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +46,13 @@ ECON_2016 = "economist-us-potus-model/all_polls.csv"
 PRES_RESULTS = "fivethirtyeight-election-results/election_results_presidential.csv"
 SENATE_RESULTS = "fivethirtyeight-election-results/election_results_senate.csv"
 GOV_RESULTS = "fivethirtyeight-election-results/election_results_gubernatorial.csv"
+LEO = "upshot-leo-senate-model/senate_polls.csv"
+LEO_2010 = "upshot-leo-senate-model/senate_polls_2010.csv"
+STANFORD_AUX = "stanford-polling-errors/polls_auxiliary_dataset.tsv"
+STANFORD_MAIN = "stanford-polling-errors/polls_main_dataset.tsv"
+# A LEO load's rows are the lines of the answers table beside the poll table (leo.py).
+ROWS_FILE = {LEO: "upshot-leo-senate-model/senate_poll_answers.csv",
+             LEO_2010: "upshot-leo-senate-model/senate_2010_answers.csv"}
 
 # rows_read (= CSV records), accepted lines, rejected lines, distinct polls (races for results), layout
 EXPECTED = {
@@ -55,6 +68,10 @@ EXPECTED = {
     ECON_2008: (1323, 1323, 0, 1320, "economist_wide"),
     ECON_2012: (1175, 1175, 0, 1175, "economist_wide"),
     ECON_2016: (3168, 2211, 957, 1804, "economist_2016"),
+    LEO: (10493, 10424, 69, 4914, "leo_polls"),
+    LEO_2010: (3713, 3691, 22, 1795, "leo_polls_2010"),
+    STANFORD_AUX: (10444, 9356, 1088, 9161, "stanford_auxiliary"),
+    STANFORD_MAIN: (4221, 4215, 6, 4181, "stanford_main"),
 }
 
 
@@ -65,7 +82,7 @@ def loaded():
 
 def _records(path: Path) -> int:
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        return sum(1 for row in csv.reader(fh) if row) - 1
+        return sum(1 for row in csv.reader(fh, delimiter="\t" if path.suffix == ".tsv" else ",") if row) - 1
 
 
 def _row(frame: pd.DataFrame, **where) -> pd.Series:
@@ -89,7 +106,7 @@ def test_known_files_match_expected_counts(loaded):
         got = (result.rows_read, result.accepted["line_no"].nunique(), result.rejected_lines,
                result.accepted[key].nunique(), result.layout)
         assert got == (rows, accepted, rejected, ids, layout), rel
-        assert result.rows_read == _records(DATA / rel), rel
+        assert result.rows_read == _records(DATA / ROWS_FILE.get(rel, rel)), rel
         # every line ends up accepted or rejected, never both
         assert not set(result.accepted["line_no"]) & set(result.rejected["line_no"]), rel
         assert list(result.rejected.columns) == REJECT_COLUMNS
@@ -101,7 +118,7 @@ def test_frames_follow_the_contract(loaded):
         a = result.accepted
         columns = RESULT_COLUMNS if result.layout == "fte_results" else POLL_ANSWER_COLUMNS
         assert list(a.columns) == columns, rel
-        assert a["source"].eq(rel).all()
+        assert result.source == rel and a["source"].eq(ROWS_FILE.get(rel, rel)).all()
         assert str(a["district"].dtype) == "Int64" and str(a["senate_class"].dtype) == "Int64"
         assert str(a["pct"].dtype) == "Float64"
         assert a["pct"].between(0, 100).all(), rel
@@ -115,10 +132,14 @@ def test_frames_follow_the_contract(loaded):
 
 @real
 def test_detect_layout_and_manifest_cover_known_files():
-    assert [e.path for e in FILES] == KNOWN_FILES
+    assert sorted(e.path for e in FILES) == sorted(KNOWN_FILES + COMPANION_FILES)
     for entry in FILES:
         path = DATA / entry.path
-        assert detect_layout(path) == EXPECTED[entry.path][4]
+        if entry.path in COMPANION_FILES:
+            with pytest.raises(UnknownLayoutError):  # read with its poll table, never on its own
+                detect_layout(path)
+        else:
+            assert detect_layout(path) == EXPECTED[entry.path][4]
         assert path.stat().st_size == entry.size
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256, entry.path
 
