@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from assets import forecast, ingest
+from assets import backtest, forecast, ingest
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = dg.load_assets_from_modules([ingest, forecast])
+BACKTEST_ASSETS = dg.load_assets_from_modules([backtest])
 CHECKS = dg.load_asset_checks_from_modules([ingest, forecast])
 
 
@@ -22,7 +23,10 @@ def default_resources(artifacts_dir: str | None = None, target: ForecastTarget |
 
 
 def build_defs(artifacts_dir: str | None = None) -> dg.Definitions:
-    return dg.Definitions(assets=ASSETS, asset_checks=CHECKS, resources=default_resources(artifacts_dir))
+    return dg.Definitions(
+        assets=[*ASSETS, *BACKTEST_ASSETS],
+        jobs=[dg.define_asset_job("backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS)],
+        asset_checks=CHECKS, resources=default_resources(artifacts_dir))
 
 
 defs = build_defs()

@@ -70,11 +70,9 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext):
-        from forecast_pipeline.models.summarize import load_posterior
-
         from forecast_pipeline.models.config import PriorConfig, config_hash
         from forecast_pipeline.models.poll_model import MODEL_VERSION
-        from forecast_pipeline.models.summarize import PosteriorMismatchError
+        from forecast_pipeline.models.summarize import PosteriorMismatchError, load_posterior
 
         expected = config_hash(self.target.sampler_config(), PriorConfig(), MODEL_VERSION)
         path = self._path(context.upstream_output)

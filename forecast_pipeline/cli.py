@@ -89,10 +89,10 @@ def data_load(source: Path | None, files: tuple[str, ...]) -> None:
               help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).")
 def data_fetch(dest: Path | None) -> None:
     """Download the data files from their upstream repositories (pinned commits, sha256 verified)."""
+    import os
+
     from forecast_pipeline.config import PROJECT_ROOT
     from forecast_pipeline.fetch import fetch
-
-    import os
 
     target = dest or Path(os.environ.get("FORECAST_DATA_DIR") or PROJECT_ROOT / "data" / "raw")
     fetch(target)
@@ -130,6 +130,100 @@ def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: st
     click.echo(f"done in {time.perf_counter() - t0:.0f}s", err=True)
     if not doc["published"]:
         sys.exit(2)
+
+
+def _int_list(value: str | None) -> list[int] | None:
+    if not value:
+        return None
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of whole numbers") from exc
+
+
+def _sampler_options(f):
+    for opt in reversed([
+        click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True),
+        click.option("--draws", type=int, default=1000, show_default=True),
+        click.option("--tune", type=int, default=1000, show_default=True),
+        click.option("--chains", type=int, default=2, show_default=True),
+        click.option("--seed", type=int, default=20261127, show_default=True),
+    ]):
+        f = opt(f)
+    return f
+
+
+@main.command("backtest")
+@click.option("--cycle", type=int, required=True)
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
+@click.option("--as-of", "as_of", default=None, help="One as-of date (YYYY-MM-DD) instead of --days-before.")
+@click.option("--days-before", "days_before", default="90,60,30,14,7,1", show_default=True,
+              help="Horizons in days before Election Day.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@_sampler_options
+def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune, chains, seed) -> None:
+    """Replay a past cycle as it stood on each as-of date and score it against the results."""
+    from forecast_pipeline.backtest.runner import run_backtest_partition
+    from forecast_pipeline.backtest.suite import format_table, suite_document
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    from forecast_pipeline.ingest import load_files
+
+    load_files(engine, settings.data_dir, progress=None)
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError as exc:
+            raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
+    doc = run_backtest_partition(cycle, office, None if as_of else _int_list(days_before), as_of, sampler,
+                                 draws, tune, chains, seed, log=lambda m: click.echo(m, err=True))
+    click.echo(format_table(suite_document([doc], data_dir=settings.data_dir)))
+    if doc["excluded"]:
+        click.echo(f"excluded {len(doc['excluded'])} race(s): " + ", ".join(e["race_id"] for e in doc["excluded"]))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=2, default=str))
+        click.echo(f"wrote {json_path}", err=True)
+
+
+@main.command("backtest-suite")
+@click.option("--cycles", default="2008,2012,2016,2020", show_default=True)
+@click.option("--offices", default="president", show_default=True)
+@click.option("--days-before", "days_before", default="1", show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write report.md and PNG plots here.")
+@_sampler_options
+def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler, draws, tune, chains, seed) -> None:
+    """Run many backtests and pool them: scores per cycle, office and horizon, calibration, PIT, anchors."""
+    from forecast_pipeline.backtest.report import write_report
+    from forecast_pipeline.backtest.runner import run_backtest_partition
+    from forecast_pipeline.backtest.suite import format_table, suite_document
+    from forecast_pipeline.ingest import load_files
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    load_files(engine, settings.data_dir, progress=None)
+    office_list = [o.strip() for o in offices.split(",") if o.strip()]
+    runs = []
+    for office in office_list:
+        for cycle in _int_list(cycles) or []:
+            if office == "president" and cycle % 4:
+                click.echo(f"skipping {cycle} president: not a presidential year", err=True)
+                continue
+            runs.append(run_backtest_partition(cycle, office, _int_list(days_before), None, sampler, draws,
+                                               tune, chains, seed, log=lambda m: click.echo(m, err=True)))
+    doc = suite_document(runs, data_dir=settings.data_dir)
+    click.echo(format_table(doc))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=2, default=str))
+        click.echo(f"wrote {json_path}", err=True)
+    if report_dir:
+        path = write_report(doc, report_dir)
+        click.echo(f"wrote {path}", err=True)
 
 
 def _fmt(x, spec=".3f") -> str:

@@ -129,9 +129,7 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
 
 
 def rebuild_core(conn: sa.Connection) -> None:
-    from forecast_pipeline.db.migrate import sql_dir
-
-    from forecast_pipeline.db.migrate import run_script
+    from forecast_pipeline.db.migrate import run_script, sql_dir
 
     run_script(conn, (sql_dir() / "queries" / "rebuild_core.sql").read_text(encoding="utf-8"))
 

@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from forecast_pipeline.models.input import ModelInput
-from forecast_pipeline.races import NATIONAL, electoral_votes, election_day, race_key
+from forecast_pipeline.races import NATIONAL, election_day, electoral_votes, race_key
 
 _POLLS_SQL = sa.text(
     """

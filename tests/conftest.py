@@ -7,6 +7,8 @@ they start an embedded PostgreSQL in a temporary directory. Nothing is mocked.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -26,12 +28,17 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    from forecast_pipeline.db.server import embedded_url, normalise_url
+def database_url() -> str:
+    from forecast_pipeline.db.server import embedded_url, normalise_url, stop_embedded
 
     server_url = os.environ.get("DATABASE_URL")
     if not server_url:
-        yield embedded_url(tmp_path_factory.mktemp("pgdata"))
+        # Not under pytest's basetemp: the server runs as a separate system user, and every pytest
+        # session resets pytest-of-root to mode 0700, which would lock a running server out.
+        pgdata = Path(tempfile.mkdtemp(prefix="forecast-test-pg-"))
+        yield embedded_url(pgdata / "data")
+        stop_embedded(pgdata / "data")
+        shutil.rmtree(pgdata, ignore_errors=True)
         return
     # A database of our own on the user's server, so tests never touch their data.
     admin = sa.create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")

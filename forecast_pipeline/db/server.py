@@ -70,3 +70,10 @@ def database_url(settings: Settings | None = None) -> str:
     if settings.database_url:
         return normalise_url(settings.database_url)
     return embedded_url(settings.pgdata_dir)
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop an embedded server this process started (tests use it before deleting the directory)."""
+    server = _servers.pop(pgdata.resolve(), None)
+    if server is not None:
+        server.stop()

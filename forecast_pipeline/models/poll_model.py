@@ -57,6 +57,7 @@ UNKNOWN_POLLSTER = "(unknown)"
 # House effects are centred when there are at least this many polls per pollster on average,
 # non-centred otherwise (a structural choice made from the data; same prior either way).
 HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER = 5
+HOUSE_SD_SHAPE = 4.0
 # Likewise the national random walk is centred when there are at least this many polls per knot.
 NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = 5
 
@@ -316,7 +317,7 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
 
         # ---- poll-level effects -------------------------------------------------------------------
         if len(d.pollsters) >= 2:
-            house_sd = pm.HalfNormal("house_sd", priors.house_sd_scale)
+            house_sd = pm.Gamma("house_sd", alpha=HOUSE_SD_SHAPE, beta=HOUSE_SD_SHAPE / priors.house_sd_scale)
             if d.n_polls >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER * len(d.pollsters):
                 # data-rich: centred mixes far better (house_sd ESS ~1000 vs ~350 non-centred, measured)
                 house = pm.ZeroSumNormal("house_effect", sigma=house_sd, dims="pollster")
