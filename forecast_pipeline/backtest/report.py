@@ -28,6 +28,10 @@ def _final_key(doc: dict, office: str) -> str | None:
     return keys[-1] if keys else None
 
 
+def _days(key) -> str:
+    return "?" if key is None else f"{key} day{'' if str(key) == '1' else 's'} out"
+
+
 def _num(x, digits: int = 3) -> str:
     if x is None:
         return "–"
@@ -60,13 +64,13 @@ def _plot_calibration(doc: dict, path: Path) -> None:
         else:
             ax.text(0.5, 0.5, "no scored races", ha="center", va="center", transform=ax.transAxes)
         cyc = _cycles(doc, office, key)
-        ax.set_title(f"{office or ''}: {key} days out ({cyc})", fontsize=10)
+        ax.set_title(f"{office or ''}: {_days(key)} ({cyc})", fontsize=10)
         ax.set_xlabel("forecast P(Dem win)")
         ax.set_ylabel("observed share of Dem wins")
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(-0.02, 1.02)
         ax.set_aspect("equal")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
 
@@ -89,11 +93,11 @@ def _plot_pit(doc: dict, path: Path) -> None:
             ax.bar(edges[:-1], counts, width=1 / bins, align="edge", color="tab:blue", edgecolor="white",
                    label="races")
             ax.axhline(counts.sum() / bins, ls="--", color="black", lw=1, label="uniform (calibrated)")
-            ax.legend(fontsize=8, frameon=False)
+            ax.legend(fontsize=8, framealpha=0.8, loc="best")
         else:
             ax.text(0.5, 0.5, "no PIT values", ha="center", va="center", transform=ax.transAxes)
         ax.set_xlim(0, 1)
-        ax.set_title(f"{office or ''}: {key} days out ({_cycles(doc, office, key)})", fontsize=10)
+        ax.set_title(f"{office or ''}: {_days(key)} ({_cycles(doc, office, key)})", fontsize=10)
         ax.set_xlabel("PIT of the actual Dem two-party share")
         ax.set_ylabel("races")
     fig.tight_layout()
@@ -125,7 +129,7 @@ def _plot_errors(doc: dict, path: Path) -> None:
         axes[0].set_visible(True)
         axes[0].text(0.5, 0.5, "no runs", ha="center", va="center", transform=axes[0].transAxes)
     for ax, (r, days, df) in zip(axes, panels, strict=False):
-        ax.set_title(f"{r['cycle']} {r['office']}, {days} days out", fontsize=10)
+        ax.set_title(f"{r['cycle']} {r['office']}, {_days(days)}", fontsize=10)
         ax.axvline(0, color="grey", lw=1)
         ax.set_xlabel("forecast - actual, Dem two-party share (points)")
         if df.empty:
@@ -148,7 +152,7 @@ def _plot_errors(doc: dict, path: Path) -> None:
         if len(order) <= 80:
             ax.set_yticks(y, [labels[i] for i in order], fontsize=7)
         ax.set_ylim(-1, len(order))
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
+        ax.legend(fontsize=7, framealpha=0.8, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
 
