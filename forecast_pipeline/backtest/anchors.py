@@ -174,8 +174,8 @@ def score_fte_on_races(fte_df: pd.DataFrame, our_races: list[dict]) -> dict:
     regular (non-special) race, or its special one where the state has only a special. The outcome is
     OURS (``actual_dem_two_party > 0.5``), so the two forecasts are scored against the same truth;
     ``outcome_disagreements`` counts races where 538's own ``dem_won`` differs (should be 0).
-    ``rmse_two_party`` compares 538's projected two-party share with our actual share (None when 538
-    published no vote shares). Returns brier, log_loss, rmse_two_party, n_races, n_correct,
+    ``rmse_two_party`` compares 538's projected two-party share with our actual share, over the races
+    where 538 projected vote shares (None when it published none, as in 2010). Returns brier, log_loss, rmse_two_party, n_races, n_correct,
     ``unmatched`` (our race_ids 538 did not forecast) and ``version``.
     """
     by_state: dict[str, pd.Series] = {}

@@ -179,7 +179,7 @@ def _calibration_section(doc: dict) -> list[str]:
         for key in sorted(by_h, key=lambda k: -int(k)):
             rows = [[f"{r['bin_low']:.1f}–{r['bin_high']:.1f}", r["n"], _num(r.get("mean_predicted")),
                      _num(r.get("observed_rate"))] for r in by_h[key]]
-            out += [f"### {office}, {key} days out ({_cycles(doc, office, key)})", "",
+            out += [f"### {office}, {_days(key)} ({_cycles(doc, office, key)})", "",
                     _md_table(["bin", "n", "mean predicted", "observed rate"], rows), ""]
     return out
 
@@ -193,8 +193,8 @@ def _pit_section(doc: dict) -> list[str]:
             counts = by_h[key]
             bins, n = len(counts), sum(counts)
             cols = [f"{i / bins:.1f}–{(i + 1) / bins:.1f}" for i in range(bins)]
-            out += [f"### {office}, {key} days out: n = {n}, uniform = {n / bins:.1f} per bin" if bins else
-                    f"### {office}, {key} days out: no PIT values", ""]
+            out += [f"### {office}, {_days(key)}: n = {n}, uniform = {n / bins:.1f} per bin" if bins else
+                    f"### {office}, {_days(key)}: no PIT values", ""]
             if bins:
                 out += [_md_table(cols, [counts]), ""]
     return out
