@@ -31,5 +31,4 @@ def run_backtest_partition(cycle: int, office: str, days_before: list[int] | Non
         instance=instance,
         raise_on_error=True,
     )
-    return result.asset_value(["backtest", "scores"], partition_key=dg.MultiPartitionKey(
-        {"cycle": str(cycle), "office": office}))
+    return result.asset_value(["backtest", "scores"])

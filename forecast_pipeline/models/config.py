@@ -83,9 +83,12 @@ class PriorConfig:
 
     Poll-level terms
     ----------------
-    house_sd_scale = 0.06: HalfNormal scale of the house-effect sd. The Economist fixes house effects at
-        N(0, 0.06) logit (1.5 points); here the sd is learned with that as the prior scale. House
-        effects are a ZeroSumNormal over pollsters (the average pollster is unbiased), non-centred.
+    house_sd_mean = 0.05: prior mean of the house-effect sd, house_sd ~ Gamma(shape 4, mean 0.05)
+        (95% prior interval 0.014-0.11 logit, i.e. 0.3-2.7 points). The Economist fixes house effects
+        at N(0, 0.06) logit (1.5 points); typical published house effects are about 1 point of
+        two-party share (0.04). Here the sd is learned; the shape-4 Gamma keeps it off zero, which
+        removes the hierarchical funnel when there are few pollsters. House effects are a
+        ZeroSumNormal over pollsters (the average pollster is unbiased).
     population_sd = 0.04: rv / a / v / unknown offsets against likely voters (the reference, 0), the
         Economist's N(0, 0.04) for population.
     poll_noise_sd_prob_scale = 0.02: HalfNormal scale of the extra per-poll sd on the **probability**
@@ -117,7 +120,7 @@ class PriorConfig:
     race_dev_sd: float = 0.08
     national_walk_sd: float = 0.0116
     race_walk_sd: float = 0.0116
-    house_sd_scale: float = 0.06
+    house_sd_mean: float = 0.05
     population_sd: float = 0.04
     poll_noise_sd_prob_scale: float = 0.02
     polling_error_national_sd: float = 0.052
@@ -134,7 +137,7 @@ class PriorConfig:
             if isinstance(v, float) and v < 0:
                 raise ValueError(f"{f.name} must be >= 0, got {v}")
         for name in ("national_shift_sd", "race_dev_sd", "national_walk_sd", "race_walk_sd",
-                     "house_sd_scale", "poll_noise_sd_prob_scale"):
+                     "house_sd_mean", "poll_noise_sd_prob_scale"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
 

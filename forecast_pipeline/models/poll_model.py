@@ -3,28 +3,42 @@
 Pure PyMC; no Dagster, no SQL. Input is a :class:`~forecast_pipeline.models.input.ModelInput`, output
 an ``xarray.DataTree`` (the PyMC 6 "idata") with run attrs attached by :func:`fit`.
 
-Model (r = race, k = random-walk knot, i = poll; scales in ``config.PriorConfig``)::
+Model (r = race, k = random-walk knot, i = poll; scales in ``config.PriorConfig``; logit scale)::
 
-    # Election-Day anchor (knot K-1 = Election Day), non-centred
-    mu[r, K-1]  = logit(prior_dem_share[r]) + national_shift + race_dev[r]
+    # Election-Day anchor (knot K-1 = Election Day)
+    mu[r, K-1] = logit(prior_dem_share[r]) + national_shift + race_dev[r]
         national_shift ~ N(0, national_shift_sd),  race_dev[r] ~ N(0, race_dev_sd)
     # reverse random walk, knots every s = walk_step_days days back from Election Day
-    mu[r, k]    = mu[r, k+1] + sqrt(s) * (national_walk_sd * z_nat[k] + race_walk_sd * z_race[r, k])
-    mu[r, day]  = linear interpolation of mu[r, knots] (s = 1: a daily walk)
-    trend[r, day]            = inv_logit(mu[r, day])                     # the poll average
-    national_trend[day]      = sum_r w[r] * trend[r, day]                # w = turnout weights, sum 1
-    # Election-Day forecast adds systematic polling error the polls cannot see
-    election_day_share[r]    = inv_logit(mu[r, ED] + err_nat + err_race[r])
+    mu[r, k]   = mu[r, k+1] + national_step[k] + race_step[r, k]
+        national_step[k] ~ N(0, sqrt(s) national_walk_sd),  race_step[r, k] ~ N(0, sqrt(s) race_walk_sd)
+    mu[r, day] = linear interpolation between knots (s = 1: a daily walk)
+    trend[r, day]         = inv_logit(mu[r, day])                   # the poll average
+    national_trend[day]   = sum_r w[r] trend[r, day]                # w = turnout weights, sum 1
+    # Election-Day forecast adds the systematic polling error the polls cannot see
+    election_day_share[r] = inv_logit(mu[r, K-1] + err_nat + err_race[r])
         err_nat ~ N(0, polling_error_national_sd),  err_race[r] ~ N(0, polling_error_race_sd)
 
-    # polls, i on day t_i by pollster h_i of population q_i (lv = 0 reference)
-    state poll:    eta_i = mu[r_i, t_i]                          + house[h_i] + pop[q_i]
+    # poll i, ending on day t_i, by pollster h_i, population q_i (lv = reference, 0)
+    state poll:    eta_i = mu[r_i, t_i]                            + house[h_i] + pop[q_i]
     national poll: eta_i = logit(sum_r w[r] inv_logit(mu[r, t_i])) + house[h_i] + pop[q_i]
-        house = house_sd * ZeroSumNormal(1) over pollsters, house_sd ~ HalfNormal(house_sd_scale)
+        house ~ ZeroSumNormal(house_sd) over pollsters,  house_sd ~ Gamma(shape 4, mean house_sd_mean)
         pop[q] ~ N(0, population_sd) for q in rv, a, v, unknown
-    p_i = inv_logit(eta_i);   n_eff_i = sample_size_i * (dem_pct_i + rep_pct_i) / 100
+    p_i = inv_logit(eta_i),   n_eff_i = sample_size_i (dem_pct_i + rep_pct_i) / 100
     y_i = dem_pct_i / (dem_pct_i + rep_pct_i) ~ N(p_i, sqrt(p_i (1 - p_i) / n_eff_i + sigma_extra^2))
         sigma_extra ~ HalfNormal(poll_noise_sd_prob_scale)          # probability scale
+
+How it is parameterised (same joint prior as above, chosen for sampling efficiency; measured):
+
+* race_dev and race_step are ZeroSumNormal across races (non-centred) and their across-race mean is
+  folded into the national terms, whose sds become sqrt(national_sd^2 + race_sd^2 / R). This removes
+  the national-vs-average-race ridge (national shift ESS ~60 -> ~900). ``national_shift`` is thus the
+  unweighted mean over races of mu[r, ED] - logit(prior[r]).
+* the national walk is centred (``national_level_back``, a GaussianRandomWalk from Election Day back)
+  when there are >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT polls per knot, else non-centred
+  (``national_level_z``);
+* house effects are centred (``house_effect``) with >= HOUSE_CENTRED_MIN_POLLSTERS pollsters and
+  >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER polls per pollster, else non-centred (``house_z``).
+The choice is recorded in the posterior attrs (``national_walk_param``, ``house_param``).
 
 Which polls are used (the model filters; the caller need not): polls ending before the window start
 (``PriorConfig.max_days`` before Election Day) are dropped, as are rows with unusable numbers,
@@ -54,18 +68,25 @@ MODEL_VERSION = "1.0.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 UNKNOWN_POLLSTER = "(unknown)"
-# House effects are centred when there are at least this many polls per pollster on average,
-# non-centred otherwise (a structural choice made from the data; same prior either way).
+# Parameterisation switches, chosen from the data (the prior is the same either way; measured in
+# benchmarks/bench_poll_model.py and the unit tests). House effects are centred when there are at
+# least HOUSE_CENTRED_MIN_POLLSTERS pollsters and HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER polls per
+# pollster on average, else non-centred; the national walk is centred when there are at least
+# NATIONAL_CENTRED_MIN_POLLS_PER_KNOT polls per random-walk knot, else non-centred.
+HOUSE_CENTRED_MIN_POLLSTERS = 10
 HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER = 5
-HOUSE_SD_SHAPE = 4.0
-# Likewise the national random walk is centred when there are at least this many polls per knot.
 NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = 5
+# house_sd ~ Gamma(shape 4, mean house_sd_mean): keeps the sd off zero (no funnel neck) with few
+# pollsters; 95% prior interval 0.27x - 2.2x the mean.
+HOUSE_SD_SHAPE = 4.0
 
 # Free parameters of the model, for diagnostics (``summarize.diagnostics``). Which of them exist
-# depends on the data (e.g. no house effects with a single pollster); absent names are skipped.
+# depends on the data (parameterisation switches; no house effects with a single pollster); absent
+# names are skipped. national_level_back and house_effect are deterministic in their non-centred
+# forms and are then checked alongside their z's.
 FREE_PARAMETERS = (
-    "national_level_back", "national_level_z", "race_dev_z", "race_step_z", "house_sd", "house_z", "house_effect",
-    "population_z", "sigma_extra", "polling_error_national_z", "polling_error_race_z",
+    "national_level_back", "national_level_z", "race_dev_z", "race_step_z", "house_sd", "house_z",
+    "house_effect", "population_z", "sigma_extra", "polling_error_national_z", "polling_error_race_z",
 )
 
 
@@ -317,11 +338,13 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
 
         # ---- poll-level effects -------------------------------------------------------------------
         if len(d.pollsters) >= 2:
-            house_sd = pm.Gamma("house_sd", alpha=HOUSE_SD_SHAPE, beta=HOUSE_SD_SHAPE / priors.house_sd_scale)
-            if d.n_polls >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER * len(d.pollsters):
-                # data-rich: centred mixes far better (house_sd ESS ~1000 vs ~350 non-centred, measured)
+            house_sd = pm.Gamma("house_sd", alpha=HOUSE_SD_SHAPE, beta=HOUSE_SD_SHAPE / priors.house_sd_mean)
+            H = len(d.pollsters)
+            if H >= HOUSE_CENTRED_MIN_POLLSTERS and d.n_polls >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER * H:
+                # many pollsters, many polls: house_sd is pinned and centred mixes far better
+                # (full campaign: house_sd ESS ~1,100 centred vs ~260-480 non-centred, measured)
                 house = pm.ZeroSumNormal("house_effect", sigma=house_sd, dims="pollster")
-            else:  # few polls per pollster: non-centred avoids the house_sd funnel
+            else:  # few pollsters or few polls each: non-centred avoids the funnel (divergences)
                 house_z = pm.ZeroSumNormal("house_z", sigma=1.0, dims="pollster")
                 house = pm.Deterministic("house_effect", house_sd * house_z, dims="pollster")
         else:
@@ -377,8 +400,9 @@ def fit(
 
     Root attrs: model_type, model_version, config_hash, sampler, sampler_version, seed,
     sampling_seconds (wall time of ``pm.sample`` incl. compile), build_seconds, cycle, office, as_of,
-    election_day, n_polls (used), n_polls_dropped_{window,invalid,unknown_race,national},
-    walk_step_days, draws, tune, chains.
+    election_day, n_polls (used), n_polls_national, n_polls_dropped_{window,invalid,unknown_race,
+    national}, walk_step_days, national_walk_param, house_param, draws, tune, chains. A ``fit_data``
+    group holds the polls the model used and each race's poll count.
     """
     sampler_cfg = SamplerConfig() if sampler_cfg is None else sampler_cfg
     priors = PriorConfig() if priors is None else priors
@@ -426,6 +450,9 @@ def fit(
         "as_of": inp.as_of.isoformat(),
         "election_day": inp.election_day.isoformat(),
         "walk_step_days": int(priors.walk_step_days),
+        "national_walk_param": "non-centred" if "national_level_z" in model.named_vars else "centred",
+        "house_param": ("centred" if "house_sd" in model.named_vars and "house_z" not in model.named_vars
+                        else "non-centred" if "house_z" in model.named_vars else "none"),
         "n_polls": int(d.n_polls),
         "n_polls_national": int(d.n_polls - d.n_state),
         **{f"n_polls_dropped_{k}": int(v) for k, v in d.dropped.items()},
