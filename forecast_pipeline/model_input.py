@@ -106,7 +106,8 @@ def build_model_input(
     engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None
 ) -> ModelInput:
     """``polls``: already-validated visible polls (the Dagster path); queried when not given."""
-    prev_cycle = cycle - 4
+    # The most recent presidential election before this cycle (two years back in a midterm).
+    prev_cycle = cycle - 4 if cycle % 4 == 0 else cycle - (cycle % 4)
     prior = two_party_results(engine, prev_cycle, "president")
     prior = prior[prior["state"] != NATIONAL]
     if prior.empty:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline.backtest.metrics import brier
+from forecast_pipeline import scoring
 from forecast_pipeline.model_input import actual_two_party
 from forecast_pipeline.models.input import ModelInput
 
@@ -32,9 +32,9 @@ def score_table(table: pd.DataFrame) -> dict:
         return {"brier": None, "rmse_two_party": None, "n_races_scored": 0}
     outcome = (known["actual_dem_two_party"] > 0.5).astype(float).to_numpy()
     return {
-        "brier": brier(known["p_dem_win"].to_numpy(), outcome),
-        "rmse_two_party": float(np.sqrt(np.mean(
-            (known["dem_two_party_mean"].to_numpy(float) - known["actual_dem_two_party"].to_numpy(float)) ** 2))),
+        "brier": scoring.brier(known["p_dem_win"].to_numpy(float), outcome),
+        "rmse_two_party": scoring.rmse(known["dem_two_party_mean"].to_numpy(float),
+                                       known["actual_dem_two_party"].to_numpy(float)),
         "n_races_scored": int(len(known)),
     }
 

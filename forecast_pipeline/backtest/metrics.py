@@ -11,19 +11,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forecast_pipeline import scoring
+
 P_CLIP = 1e-4  # log loss of a 0/1 forecast that is wrong would be infinite; same clip as ANCHORS b1
 
 
 def brier(p: np.ndarray, outcome: np.ndarray, weights: np.ndarray | None = None) -> float:
-    p, outcome = np.asarray(p, float), np.asarray(outcome, float)
-    w = np.ones_like(p) if weights is None else np.asarray(weights, float)
+    """Brier score; with ``weights`` (e.g. electoral votes) a weighted mean of the squared errors."""
+    unweighted = scoring.brier(p, outcome)  # validates shapes, ranges and NaN
+    if weights is None:
+        return unweighted
+    p, outcome, w = (np.asarray(a, float) for a in (p, outcome, weights))
     return float(np.sum(w * (p - outcome) ** 2) / np.sum(w))
 
 
 def log_loss(p: np.ndarray, outcome: np.ndarray) -> float:
-    p = np.clip(np.asarray(p, float), P_CLIP, 1 - P_CLIP)
-    y = np.asarray(outcome, float)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return scoring.log_loss(p, outcome, eps=P_CLIP)
 
 
 def crps_samples(samples: np.ndarray, actual: np.ndarray) -> np.ndarray:
@@ -63,12 +66,12 @@ def score_races(table: pd.DataFrame, office: str) -> dict:
     margin_err = 200 * (mean - actual)
 
     def covered(lo: str, hi: str) -> float:
-        return float(np.mean((t[lo].to_numpy(float) <= actual) & (actual <= t[hi].to_numpy(float))))
+        return scoring.coverage(t[lo].to_numpy(float), t[hi].to_numpy(float), actual)
 
     scores = {
         "brier": brier(p, outcome),
         "log_loss": log_loss(p, outcome),
-        "rmse_two_party": float(np.sqrt(np.mean((mean - actual) ** 2))),
+        "rmse_two_party": scoring.rmse(mean, actual),
         "mae_margin": float(np.mean(np.abs(margin_err))),
         "bias_margin": float(np.mean(margin_err)),
         "coverage_50": covered("q25", "q75"),

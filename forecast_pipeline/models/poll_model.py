@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -186,8 +185,9 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         }
         polls = polls.loc[keep].assign(_end=end[keep], _nat=is_nat[keep])
         # state polls first (stable order by race, date, id), then national polls
+        race_index = {r: i for i, r in enumerate(race_ids)}
         polls["_race_idx"] = [
-            -1 if nat else race_ids.index(str(r))
+            -1 if nat else race_index[str(r)]
             for nat, r in zip(polls["_nat"], polls["race_id"], strict=True)
         ]
         polls = polls.sort_values(["_nat", "_race_idx", "_end", "poll_id"], kind="stable")
@@ -210,6 +210,7 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
     pollster_col = [UNKNOWN_POLLSTER if (p is None or (isinstance(p, float) and np.isnan(p))) else str(p)
                     for p in polls["pollster"].astype(object)]
     pollsters = sorted(set(pollster_col))
+    pollster_index = {p: i for i, p in enumerate(pollsters)}
     pop_col = [str(p).strip().lower() if isinstance(p, str) else "unknown"
                for p in polls["population"].astype(object)]
     pop_idx = np.array([POPULATIONS.index(p) if p in POPULATIONS else POPULATIONS.index("unknown")
@@ -230,7 +231,7 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         n_state=int((~polls["_nat"].astype(bool)).sum()),
         poll_race=polls["_race_idx"].to_numpy(dtype=np.int64),
         poll_day=((polls["_end"] - grid_start).dt.days).to_numpy(dtype=np.int64),
-        poll_pollster=np.array([pollsters.index(p) for p in pollster_col], dtype=np.int64),
+        poll_pollster=np.array([pollster_index[p] for p in pollster_col], dtype=np.int64),
         poll_population=pop_idx,
         y=dem / (dem + rep),
         n_eff=n * (dem + rep) / 100.0,
@@ -416,8 +417,7 @@ def fit(
         # fork from a multi-threaded (Dagster) process can deadlock; forkserver pickles the model
         kwargs["mp_ctx"] = "forkserver"
     t1 = time.perf_counter()
-    with model, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*FutureWarning.*")
+    with model:
         idata = pm.sample(
             draws=sampler_cfg.draws,
             tune=sampler_cfg.tune,
@@ -508,6 +508,7 @@ def simulate_input(
     national_fraction: float = 0.2,
     days_before_election: int = 10,
     unpolled: tuple[int, ...] = (),
+    zero_weight: tuple[int, ...] = (),
     house_effects_pts: dict[int, float] | None = None,
     priors: PriorConfig | None = None,
     cycle: int = 2028,
@@ -518,7 +519,8 @@ def simulate_input(
 
     Polls end on the ``n_days`` days up to ``as_of = election_day - days_before_election``, with
     intensity rising towards ``as_of``; state polls go preferentially to close races; races whose
-    index is in ``unpolled`` get none. Pollster shares are Gamma(``pollster_concentration``) weights
+    index is in ``unpolled`` get none; races in ``zero_weight`` get turnout weight 0 (outside the
+    national vote, so national polls say nothing about them). Pollster shares are Gamma(``pollster_concentration``) weights
     (below 1: a few prolific pollsters and many with one or two polls, as in real data). ``house_effects_pts``: {pollster index: effect in points of
     two-party share at 50%} overrides the drawn house effects (others drawn from N(0, 0.04 logit)).
     """
@@ -534,6 +536,7 @@ def simulate_input(
     race_ids = [f"{cycle}-president-{s}" for s in states]
     prior_logit = rng.normal(0.0, 0.4, n_races)
     turnout = rng.gamma(2.0, 1.0, n_races)
+    turnout[list(zero_weight)] = 0.0
     races = pd.DataFrame({
         "race_id": race_ids,
         "state": states,

@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from forecast_pipeline.backtest.gate import compare, load_reference, slice_key
-from forecast_pipeline.backtest.run import as_of_dates, run_backtest
-from forecast_pipeline.models.config import SamplerConfig
+from forecast_pipeline.backtest.runner import run_backtest_partition
 
 REFERENCE = Path(__file__).with_name("reference_scores.json")
 
@@ -25,16 +25,21 @@ def test_gate_flags_worse_scores():
 
 
 @pytest.fixture(scope="module")
-def fresh_scores(loaded, engine):
+def fresh_scores(loaded, engine, database_url):
+    """Each slice through the Dagster backtest asset (partition cycle x office), as CI and the UI run it."""
     ref = load_reference(REFERENCE)
     s = ref["settings"]
-    sampler = SamplerConfig(draws=s["draws"], tune=s["tune"], chains=s["chains"], seed=s["seed"])
     scores = {}
-    for key in ref["slices"]:
-        cycle, office, days = key.split("-")
-        doc = run_backtest(engine, int(cycle), office, as_of_dates(int(cycle), days_before=[int(days)]), sampler)
-        scores[slice_key(int(cycle), office, int(days))] = doc["horizons"][0]["scores"]
-        scores[key + "/baselines"] = doc["horizons"][0]["baselines"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", database_url)
+        mp.delenv("DAGSTER_HOME", raising=False)
+        for key in ref["slices"]:
+            cycle, office, days = key.split("-")
+            doc = run_backtest_partition(int(cycle), office, [int(days)], None, "nutpie", s["draws"], s["tune"],
+                                         s["chains"], s["seed"], log=lambda m: None)
+            scores[slice_key(int(cycle), office, int(days))] = doc["horizons"][0]["scores"]
+            scores[key + "/baselines"] = doc["horizons"][0]["baselines"]
+            scores[key + "/diagnostics"] = doc["horizons"][0]["diagnostics"]
     print(json.dumps(scores, indent=1))
     return scores
 
@@ -50,3 +55,25 @@ def test_model_beats_poll_average_on_the_slice(fresh_scores):
         ours, base = fresh_scores[key], fresh_scores[key + "/baselines"]["poll_average"]
         assert ours["brier"] <= base["brier"] + 0.005, key
         assert ours["n_races"] == 51
+
+
+def test_backtests_are_stored(fresh_scores, engine):
+    ref = load_reference(REFERENCE)
+    with engine.connect() as conn:
+        for key in ref["slices"]:
+            cycle, office, days = key.split("-")
+            row = conn.execute(sa.text(
+                "SELECT backtest_id, n_polls FROM forecast.backtest_runs WHERE cycle = :c AND office = :o "
+                "AND days_before = :d ORDER BY backtest_id DESC LIMIT 1"), {"c": int(cycle), "o": office,
+                                                                           "d": int(days)}).one()
+            races = conn.execute(sa.text("SELECT count(*) FROM forecast.backtest_races WHERE backtest_id = :b"),
+                                 {"b": row.backtest_id}).scalar_one()
+            forecasters = conn.execute(sa.text(
+                "SELECT array_agg(DISTINCT forecaster ORDER BY forecaster) FROM forecast.backtest_scores "
+                "WHERE backtest_id = :b"), {"b": row.backtest_id}).scalar_one()
+            brier = conn.execute(sa.text(
+                "SELECT value FROM forecast.backtest_scores WHERE backtest_id = :b AND forecaster = 'model' "
+                "AND metric = 'brier'"), {"b": row.backtest_id}).scalar_one()
+            assert races == 51 and row.n_polls > 100
+            assert forecasters == ["model", "poll_average", "prior", "uniform_swing"]
+            assert brier == pytest.approx(fresh_scores[key]["brier"])

@@ -1,0 +1,252 @@
+"""Poll model: graph structure, data handling, and one real (short) nutpie fit on a synthetic campaign.
+
+The synthetic campaign is drawn from the model's own generative process (``simulate_input``):
+4 races, 80 polls (60 state + 20 national), 2 pollsters, pollster 0 with a +3 point Dem house
+effect, race 3 unpolled and outside the national vote (turnout weight 0).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
+from forecast_pipeline.models.poll_model import (
+    MODEL_TYPE,
+    MODEL_VERSION,
+    POPULATIONS,
+    build_model,
+    fit,
+    prepare_data,
+    simulate_input,
+)
+from forecast_pipeline.models.summarize import (
+    PosteriorMismatchError,
+    diagnostics,
+    load_posterior,
+    race_forecasts,
+    save_posterior,
+    trend_table,
+)
+
+BIASED, UNBIASED, UNPOLLED = "Pollster 00", "Pollster 01", 3
+SAMPLER = SamplerConfig(sampler="nutpie", draws=300, tune=300, chains=2, cores=2, target_accept=0.9, seed=7)
+
+
+def _logit(p):
+    p = np.asarray(p, dtype=float)
+    return np.log(p) - np.log1p(-p)
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    return simulate_input(
+        n_races=4, n_polls=80, n_days=60, n_pollsters=2, national_fraction=0.25, days_before_election=1,
+        unpolled=(UNPOLLED,), zero_weight=(UNPOLLED,), house_effects_pts={0: 3.0, 1: 0.0}, seed=11,
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(campaign):
+    inp, _ = campaign
+    return fit(inp, SAMPLER, PriorConfig())
+
+
+# ---------------------------------------------------------------------------------------------------
+# structure (no sampling)
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_build_model_dims_coords_and_finite_logp(campaign):
+    inp, _ = campaign
+    model = build_model(inp, PriorConfig())
+
+    race_ids = inp.races["race_id"].tolist()
+    assert list(model.coords["race"]) == race_ids
+    assert list(model.coords["pollster"]) == [BIASED, UNBIASED]
+    assert list(model.coords["population"]) == list(POPULATIONS)
+    assert len(model.coords["poll"]) == len(inp.polls) == 80
+    days = list(model.coords["day"])
+    first = inp.polls["end_date"].min().date()
+    assert days[0] == first.isoformat() and days[-1] == inp.election_day.isoformat()
+    assert len(days) == (inp.election_day - first).days + 1
+    for name in ("race", "pollster", "population", "day", "poll"):  # plain str, not numpy/pandas
+        assert all(type(v) is str for v in model.coords[name]), name
+
+    dims = model.named_vars_to_dims
+    assert dims["trend"] == ("race", "day")
+    assert dims["national_trend"] == ("day",)
+    assert dims["election_day_share"] == ("race",)
+    assert dims["house_effect"] == ("pollster",)
+    assert dims["population_effect"] == ("population",)
+    assert dims["y"] == ("poll",)
+
+    logp = model.compile_logp()(model.initial_point())
+    assert np.isfinite(logp)
+
+
+def test_prepare_data_drops_are_counted(campaign):
+    inp, _ = campaign
+    ed = inp.election_day
+    template = inp.polls.iloc[[0]]
+    extra = pd.concat([
+        template.assign(poll_id="old", end_date=pd.Timestamp(ed - timedelta(days=400))),
+        template.assign(poll_id="bad", dem_pct=np.nan),
+        template.assign(poll_id="elsewhere", race_id="2028-president-ZZ"),
+    ], ignore_index=True)
+    polls = pd.concat([inp.polls, extra], ignore_index=True)
+    d = prepare_data(dataclasses.replace(inp, polls=polls), PriorConfig())
+    assert d.dropped == {"window": 1, "invalid": 1, "unknown_race": 1, "national": 0}
+    assert d.n_polls == 80 and d.n_state == 60
+    assert d.poll_day.min() == 0 and d.poll_day.max() <= len(d.days) - 1
+    assert d.weights.sum() == pytest.approx(1.0) and d.weights[UNPOLLED] == 0.0
+    assert d.polls_per_race()[UNPOLLED] == 0
+
+    no_nat = prepare_data(inp, PriorConfig(use_national_polls=False))
+    assert no_nat.dropped["national"] == 20 and no_nat.n_polls == 60
+
+    with pytest.raises(ValueError, match="after election_day"):
+        prepare_data(dataclasses.replace(inp, as_of=ed + timedelta(days=1)), PriorConfig())
+
+
+def test_config_hash_tracks_every_setting():
+    base = config_hash(SamplerConfig(), PriorConfig())
+    assert base == config_hash(SamplerConfig(), PriorConfig())
+    assert len(base) == 64
+    assert base != config_hash(SamplerConfig(seed=1), PriorConfig())
+    assert base != config_hash(SamplerConfig(), PriorConfig(race_dev_sd=0.07))
+    assert base != config_hash(SamplerConfig(), PriorConfig(), model_version="0.0.0")
+    with pytest.raises(ValueError):
+        SamplerConfig(sampler="numpyro")
+    with pytest.raises(ValueError):
+        PriorConfig(walk_step_days=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# one real fit (nutpie, 2 chains x 300 + 300)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+def test_fit_converges(fitted):
+    diag = diagnostics(fitted)
+    assert diag["max_rhat"] < 1.1
+    assert diag["max_rhat_election_day_share"] < 1.05
+    assert diag["min_ess_bulk_election_day_share"] > 100
+    assert diag["divergences"] <= 5
+    assert diag["sampling_seconds"] > 0
+    post = fitted["posterior"]
+    assert post.sizes["chain"] == 2 and post.sizes["draw"] == 300
+
+
+def test_fit_attrs(fitted, campaign):
+    inp, _ = campaign
+    a = fitted.attrs
+    assert a["model_type"] == MODEL_TYPE and a["model_version"] == MODEL_VERSION
+    assert a["config_hash"] == config_hash(SAMPLER, PriorConfig())
+    assert a["sampler"] == "nutpie" and a["sampler_version"]
+    assert a["seed"] == 7 and a["cycle"] == inp.cycle and a["office"] == "president"
+    assert a["as_of"] == inp.as_of.isoformat()
+    assert a["n_polls"] == 80 and a["n_polls_national"] == 20
+
+
+def test_election_day_share_recovers_truth(fitted, campaign):
+    inp, truth = campaign
+    fc = race_forecasts(fitted, inp).set_index("race_id")
+    well_polled = fc.index[fc["n_polls"] >= 20]
+    assert len(well_polled) >= 1
+    for r in well_polled:
+        assert abs(fc.loc[r, "dem_two_party_mean"] - truth.election_day_share[r]) < 0.03, r
+
+
+def test_house_effect_sign(fitted):
+    house = fitted["posterior"]["house_effect"].mean(("chain", "draw"))
+    # zero-sum: the +3 point pollster sits above the average pollster, the other below it
+    assert float(house.sel(pollster=BIASED)) > 0 > float(house.sel(pollster=UNBIASED))
+    # the simulated gap is 0.12 logit (3 points at 50%); two pollsters shrink it somewhat
+    gap = float(house.sel(pollster=BIASED) - house.sel(pollster=UNBIASED))
+    assert 0.05 < gap < 0.2
+
+
+def test_unpolled_race_falls_back_to_prior(fitted, campaign):
+    inp, _ = campaign
+    fc = race_forecasts(fitted, inp)
+    assert fc.loc[UNPOLLED, "n_polls"] == 0
+    share = fitted["posterior"]["election_day_share"]
+    logit_draws = _logit(share.values).reshape(-1, share.sizes["race"])
+    shift = logit_draws.mean(axis=0) - _logit(inp.races["prior_dem_share"].to_numpy())
+    polled = fc["n_polls"].to_numpy() > 0
+    # With no polls of its own (and no weight in national polls), the race's Election-Day share is its
+    # previous result moved by the (shrunk) national swing that the polled races show ...
+    swing = shift[polled].mean()
+    lo, hi = sorted((0.0, swing))
+    assert lo - 0.03 <= shift[UNPOLLED] <= hi + 0.03
+    # ... with prior-sized uncertainty: at least race_dev_sd and the polling-error terms
+    # (sqrt(0.08^2 + 0.05^2 + 0.052^2) = 0.108 logit), and wider than any polled race.
+    sd = logit_draws.std(axis=0)
+    assert sd[UNPOLLED] > 0.1
+    assert sd[UNPOLLED] > sd[polled].max()
+
+
+def test_summary_tables(fitted, campaign):
+    inp, _ = campaign
+    fc = race_forecasts(fitted, inp)
+    assert list(fc.columns) == ["race_id", "state", "district", "p_dem_win", "dem_two_party_mean",
+                                "dem_two_party_q10", "dem_two_party_q50", "dem_two_party_q90", "n_polls"]
+    assert fc["race_id"].tolist() == inp.races["race_id"].tolist()
+    assert fc["n_polls"].sum() == 60
+    assert fc["p_dem_win"].between(0, 1).all()
+    assert (fc["dem_two_party_q10"] <= fc["dem_two_party_q50"]).all()
+    assert (fc["dem_two_party_q50"] <= fc["dem_two_party_q90"]).all()
+
+    tt = trend_table(fitted, inp)
+    assert list(tt.columns) == ["race_id", "date", "mean", "q10", "q90"]
+    assert tt["date"].max() == pd.Timestamp(inp.as_of)
+    n_days = (inp.as_of - inp.polls["end_date"].min().date()).days + 1
+    assert len(tt) == 4 * n_days
+    assert ((tt["q10"] <= tt["mean"]) & (tt["mean"] <= tt["q90"])).all()
+
+
+def test_save_load_round_trip_and_hash_check(fitted, tmp_path):
+    path = save_posterior(fitted, tmp_path / "posterior.nc")
+    expected = fitted.attrs["config_hash"]
+    loaded = load_posterior(path, expected)
+    np.testing.assert_allclose(loaded["posterior"]["election_day_share"].values,
+                               fitted["posterior"]["election_day_share"].values)
+    np.testing.assert_allclose(loaded["posterior"]["trend"].values, fitted["posterior"]["trend"].values,
+                               rtol=1e-6)  # stored as float32
+    assert [str(r) for r in loaded["posterior"]["race"].values] == list(fitted["posterior"]["race"].values)
+    assert loaded.attrs["config_hash"] == expected and loaded.attrs["as_of"] == fitted.attrs["as_of"]
+    assert loaded["fit_data"]["n_polls"].values.tolist() == fitted["fit_data"]["n_polls"].values.tolist()
+    assert diagnostics(loaded)["divergences"] == diagnostics(fitted)["divergences"]
+
+    with pytest.raises(PosteriorMismatchError, match="config_hash"):
+        load_posterior(path, "0" * 64)
+
+    stale = fitted.copy()
+    stale.attrs = {**fitted.attrs, "model_version": "0.9.0"}
+    stale_path = save_posterior(stale, tmp_path / "stale.nc")
+    with pytest.raises(PosteriorMismatchError, match="model_version"):
+        load_posterior(stale_path, expected)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the PyMC sampler path
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(300)
+def test_pymc_sampler_smoke():
+    inp, _ = simulate_input(n_races=2, n_polls=30, n_days=20, n_pollsters=2, national_fraction=0.2,
+                            days_before_election=5, seed=3)
+    cfg = SamplerConfig(sampler="pymc", draws=50, tune=50, chains=2, cores=1, seed=5)
+    idata = fit(inp, cfg, PriorConfig())
+    assert idata.attrs["sampler"] == "pymc"
+    assert idata["posterior"].sizes["chain"] == 2 and idata["posterior"].sizes["draw"] == 50
+    share = idata["posterior"]["election_day_share"].values
+    assert np.isfinite(share).all() and ((share > 0) & (share < 1)).all()
+    assert set(diagnostics(idata)) >= {"max_rhat", "min_ess_bulk", "divergences", "sampling_seconds"}
