@@ -5,7 +5,8 @@ from pydantic import Field
 
 from assets.resources import Database
 
-CYCLES = [str(c) for c in range(2008, 2024, 2)]
+# Through 2028, so that a new cycle's 538 poll file backtests with no code change.
+CYCLES = [str(c) for c in range(2008, 2030, 2)]
 OFFICES = ["president", "senate", "governor"]
 BACKTEST_PARTITIONS = dg.MultiPartitionsDefinition({
     "cycle": dg.StaticPartitionsDefinition(CYCLES),

@@ -110,8 +110,12 @@ def data_fetch(dest: Path | None) -> None:
 @click.option("--tune", type=int, default=1000, show_default=True)
 @click.option("--chains", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=20261127, show_default=True)
+@click.option("--max-rhat", type=float, default=1.05, show_default=True,
+              help="Convergence gate: not published above this r-hat (any parameter).")
+@click.option("--min-ess", type=float, default=100.0, show_default=True,
+              help="Convergence gate: not published below this bulk ESS (any parameter).")
 def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: str, draws: int, tune: int,
-        chains: int, seed: int) -> None:
+        chains: int, seed: int, max_rhat: float, min_ess: float) -> None:
     """Load data if needed, materialize the forecast DAG and print one row per race."""
     from forecast_pipeline.runner import run_forecast
 
@@ -121,7 +125,8 @@ def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: st
         raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
     t0 = time.perf_counter()
     doc = run_forecast(cycle=cycle, office=office, as_of=as_of_date, sampler=sampler, draws=draws,
-                       tune=tune, chains=chains, seed=seed, log=lambda m: click.echo(m, err=True))
+                       tune=tune, chains=chains, seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess,
+                       log=lambda m: click.echo(m, err=True))
     _print_table(doc)
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)

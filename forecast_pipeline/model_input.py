@@ -29,14 +29,20 @@ _POLLS_SQL = sa.text(
     JOIN core.poll_answers a USING (poll_key)
     JOIN core.candidates k USING (candidate_id)
     WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL
-      AND coalesce(p.stage, 'general') = 'general' AND p.names_nominees IS NOT FALSE
+      AND p.names_nominees IS NOT FALSE
+      -- a November jungle primary (Louisiana, a Mississippi special) is the race's general election
+      AND (coalesce(p.stage, 'general') = 'general'
+           OR (p.stage = 'jungle primary' AND NOT EXISTS (
+                   SELECT 1 FROM core.results x WHERE x.race_id = p.race_id AND x.stage = 'general')))
       AND p.end_date <= :as_of
       AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
     GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size
     """
 )
 
-# Two-party results by state-level race for one cycle and office (general election only).
+# Two-party results by state-level race for one cycle and office: the November general, which is a
+# jungle primary where the state holds one in November (a December runoff is never the outcome).
+# Party totals, so a jungle race with two Republicans counts both.
 _RESULTS_SQL = sa.text(
     """
     SELECT r.race_id, r.state,
@@ -45,7 +51,10 @@ _RESULTS_SQL = sa.text(
     FROM core.results x
     JOIN core.races r USING (race_id)
     JOIN core.candidates k USING (candidate_id)
-    WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL AND x.stage = 'general'
+    WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL
+      AND (x.stage = 'general'
+           OR (x.stage = 'jungle primary' AND NOT EXISTS (
+                   SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
     GROUP BY r.race_id, r.state
     """
 )

@@ -19,7 +19,7 @@ TABLE_COLUMNS = [
 def build_forecast_table(engine: sa.Engine, inp: ModelInput, idata) -> tuple[pd.DataFrame, dict]:
     from forecast_pipeline.models.summarize import race_forecasts
 
-    table = race_forecasts(idata, inp).merge(inp.races[["race_id", "state", "district"]], on="race_id")
+    table = race_forecasts(idata, inp)
     actual = actual_two_party(engine, inp.cycle, inp.office)
     table["actual_dem_two_party"] = table["race_id"].map(actual)
     table = table[TABLE_COLUMNS].sort_values("race_id").reset_index(drop=True)

@@ -16,6 +16,8 @@ def run_forecast(
     tune: int = 1000,
     chains: int = 2,
     seed: int = 20261127,
+    max_rhat: float = 1.05,
+    min_ess_bulk: float = 100.0,
     log: Callable[[str], None] = print,
     artifacts_dir: str | None = None,
 ) -> dict:
@@ -32,7 +34,7 @@ def run_forecast(
     log(f"data: {settings.data_dir}")
     target = ForecastTarget(cycle=cycle, office=office, as_of=as_of.isoformat(), sampler=sampler,
                             draws=draws, tune=tune, chains=chains, cores=min(chains, os.cpu_count() or 1),
-                            seed=seed)
+                            seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess_bulk)
     resources = default_resources(artifacts_dir, target)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     log(f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "

@@ -36,6 +36,8 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
     result = CliRunner().invoke(main, [
         "run", "--cycle", "2012", "--office", "president", "--as-of", "2012-11-05",
         "--draws", "300", "--tune", "400", "--chains", "2", "--json", str(out),
+        # a short run: loosen the gate so that this test checks the published path, not convergence
+        "--max-rhat", "1.1", "--min-ess", "30",
     ])
     assert result.exit_code == 0, result.output + str(result.exception)
     doc = json.loads(out.read_text())
@@ -59,5 +61,5 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
         n_rows = conn.execute(sa.text(
             "SELECT count(*) FROM forecast.race_forecasts f JOIN forecast.runs r USING (run_id) "
             "WHERE r.cycle = 2012 AND r.as_of = '2012-11-05' AND r.status = 'published'")).scalar_one()
-    assert n_rows == 51 or not doc["published"]
+    assert doc["published"] and n_rows == 51
     assert (pipeline_env / "artifacts" / "posteriors" / "model_posterior.nc").is_file()
