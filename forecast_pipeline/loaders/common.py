@@ -75,13 +75,13 @@ class Table:
     malformed: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-def read_table(path: Path, source: str) -> Table:
+def read_table(path: Path, source: str, delimiter: str = ",") -> Table:
     header: list[str] = []
     rows: list[list[str]] = []
     starts: list[int] = []
     malformed: list[tuple[int, list[str]]] = []
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, [])
         next_start = reader.line_num + 1
         for fields in reader:

@@ -65,6 +65,7 @@ from forecast_pipeline.loaders.common import (
     parse_date,
     parse_number,
     quoted,
+    read_table,
     stable_id,
     typed_polls,
 )
@@ -97,28 +98,7 @@ def read_tsv_header(path: Path) -> list[str]:
 
 def read_tsv(path: Path, source: str) -> Table:
     """A tab-separated file as a common.Table: string fields, physical start line of every record."""
-    rows: list[list[str]] = []
-    starts: list[int] = []
-    malformed: list[tuple[int, list[str]]] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh, delimiter="\t")
-        header = next(reader, [])
-        next_start = reader.line_num + 1
-        for fields in reader:
-            start, next_start = next_start, reader.line_num + 1
-            if not fields:
-                continue
-            if len(fields) != len(header):
-                malformed.append((start, fields))
-            else:
-                rows.append(fields)
-                starts.append(start)
-    names = [h if h else f"_col{i}" for i, h in enumerate(header)]
-    frame = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(
-        {n: pd.Series(dtype="str") for n in names})
-    return Table(path=path, source=source, header=names, frame=frame,
-                 line_no=np.asarray(starts, dtype="int64"), rows_read=len(rows) + len(malformed),
-                 malformed=malformed)
+    return read_table(path, source, delimiter="\t")
 
 
 def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame | None = None) -> LoadResult:
