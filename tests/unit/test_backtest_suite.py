@@ -20,8 +20,8 @@ from forecast_pipeline.backtest.report import write_report
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FORECAST_DATA_DIR", REPO.parent / "shared" / "data" / "raw"))
-real = pytest.mark.skipif(not (DATA / anchors.FTE_GOVERNORS_FILE).is_file(),
-                          reason=f"{anchors.FTE_GOVERNORS_FILE} not under {DATA}")
+# Missing data is a failure (conftest.data_dir says how to get it), never a silent skip.
+real = pytest.mark.usefixtures("data_dir")
 PNG = b"\x89PNG\r\n\x1a\n"
 Z = {"q025": -1.96, "q10": -1.2816, "q25": -0.6745, "q50": 0.0, "q75": 0.6745, "q90": 1.2816, "q975": 1.96}
 

@@ -32,7 +32,8 @@ from forecast_pipeline.loaders.results import load_results
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FORECAST_DATA_DIR", REPO.parent / "shared" / "data" / "raw"))
-real = pytest.mark.skipif(not DATA.is_dir(), reason=f"data directory {DATA} is absent")
+# Missing data is a failure (conftest.data_dir says how to get it), never a silent skip.
+real = pytest.mark.usefixtures("data_dir")
 
 SIMONW = "simonw-fivethirtyeight-polls/president_polls.csv"
 ALEXFIFER = "alexfifer-data-mining/president_polls_2020.csv"

@@ -22,7 +22,8 @@ from forecast_pipeline.loaders.stanford import load_stanford
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FORECAST_DATA_DIR", REPO.parent / "shared" / "data" / "raw"))
-real = pytest.mark.skipif(not DATA.is_dir(), reason=f"data directory {DATA} is absent")
+# Missing data is a failure (conftest.data_dir says how to get it), never a silent skip.
+real = pytest.mark.usefixtures("data_dir")
 
 LEO = "upshot-leo-senate-model/senate_polls.csv"
 LEO_ANSWERS = "upshot-leo-senate-model/senate_poll_answers.csv"
