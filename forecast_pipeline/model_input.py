@@ -20,7 +20,7 @@ _POLLS_SQL = sa.text(
     """
     SELECT p.poll_key AS poll_id, p.race_id, r.state, pl.name AS pollster,
            coalesce(p.population, 'unknown') AS population, p.end_date, p.created_at,
-           p.sample_size,
+           p.sample_size, p.mode, p.partisan,
            sum(a.pct) FILTER (WHERE k.party = 'DEM') AS dem_pct,
            sum(a.pct) FILTER (WHERE k.party = 'REP') AS rep_pct
     FROM core.polls p
@@ -36,7 +36,8 @@ _POLLS_SQL = sa.text(
                    SELECT 1 FROM core.results x WHERE x.race_id = p.race_id AND x.stage = 'general')))
       AND p.end_date <= :as_of
       AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
-    GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size
+    GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size,
+             p.mode, p.partisan
     """
 )
 
@@ -112,9 +113,12 @@ def _impute_sample_size(polls: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_model_input(
-    engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None
+    engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None,
+    data_dir=None, with_structure: bool = True,
 ) -> ModelInput:
-    """``polls``: already-validated visible polls (the Dagster path); queried when not given."""
+    """``polls``: already-validated visible polls (the Dagster path); queried when not given.
+    ``data_dir``: the raw-data directory with the pre-cycle history (default: FORECAST_DATA_DIR).
+    ``with_structure=False`` keeps the v1 prior (previous result, PriorConfig scales)."""
     # The most recent presidential election before this cycle (two years back in a midterm).
     prev_cycle = cycle - 4 if cycle % 4 == 0 else cycle - (cycle % 4)
     prior = two_party_results(engine, prev_cycle, "president")
@@ -169,15 +173,28 @@ def build_model_input(
     polls.loc[polls["is_national"], "race_id"] = None
     polls = polls[polls["is_national"] | polls["race_id"].isin(races["race_id"])]
     polls = _impute_sample_size(polls)
+    for col in ("mode", "partisan"):
+        if col not in polls.columns:
+            polls[col] = None
     polls = polls[
         ["poll_id", "race_id", "is_national", "pollster", "population", "end_date", "sample_size",
-         "sample_size_imputed", "dem_pct", "rep_pct"]
+         "sample_size_imputed", "dem_pct", "rep_pct", "mode", "partisan"]
     ].sort_values(["end_date", "poll_id"]).reset_index(drop=True)
     polls["dem_pct"] = polls["dem_pct"].astype(float)
     polls["rep_pct"] = polls["rep_pct"].astype(float)
+    races["office"] = office
+    races["previous_dem_share"] = races["prior_dem_share"]
+    structure = None
+    if with_structure:
+        from forecast_pipeline.config import Settings
+        from forecast_pipeline.structure import build_structure
+
+        data_dir = data_dir or Settings.from_env().data_dir
+        prior_logit, structure = build_structure(engine, data_dir, cycle, as_of, races)
+        races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
     return ModelInput(
         cycle=cycle, office=office, as_of=as_of, election_day=election_day(cycle),
-        races=races, polls=polls, national_prior_dem_share=national_prior,
+        races=races, polls=polls, national_prior_dem_share=national_prior, structure=structure,
     )
 
 

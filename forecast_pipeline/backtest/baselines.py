@@ -53,9 +53,16 @@ def _normal_table(races: pd.DataFrame, mean: np.ndarray, sd: float) -> pd.DataFr
     return out
 
 
+def _previous(inp: ModelInput) -> np.ndarray:
+    """The state's previous presidential result (the model's own prior centre is fundamentals-based
+    and is not what these baselines use)."""
+    col = "previous_dem_share" if "previous_dem_share" in inp.races.columns else "prior_dem_share"
+    return inp.races[col].to_numpy(float)
+
+
 def poll_average(inp: ModelInput) -> pd.DataFrame:
     avg = _recency_average(inp.polls, inp.as_of)
-    prior = inp.races["prior_dem_share"].to_numpy(float)
+    prior = _previous(inp)
     mean = np.array([avg.get(r, np.nan) for r in inp.races["race_id"]], dtype=float)
     mean = np.where(np.isnan(mean), prior, mean)
     return _normal_table(inp.races, mean, BASELINE_SD)
@@ -64,7 +71,7 @@ def poll_average(inp: ModelInput) -> pd.DataFrame:
 def uniform_swing(inp: ModelInput) -> pd.DataFrame:
     avg = _recency_average(inp.polls, inp.as_of)
     swing = float(avg["US"] - inp.national_prior_dem_share) if "US" in avg.index else 0.0
-    mean = np.clip(inp.races["prior_dem_share"].to_numpy(float) + swing, 0.01, 0.99)
+    mean = np.clip(_previous(inp) + swing, 0.01, 0.99)
     return _normal_table(inp.races, mean, BASELINE_SD)
 
 

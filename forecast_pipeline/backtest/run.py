@@ -33,10 +33,7 @@ def restrict_to_contested(inp: ModelInput, actual: dict[str, float]) -> tuple[Mo
     """Keep the races that had a Democrat and a Republican in the November general."""
     keep = inp.races["race_id"].isin(actual)
     excluded = [{"race_id": r, "reason": EXCLUDED_REASON} for r in inp.races.loc[~keep, "race_id"]]
-    races = inp.races[keep].reset_index(drop=True)
-    polls = inp.polls[inp.polls["is_national"].astype(bool) | inp.polls["race_id"].isin(races["race_id"])]
-    return ModelInput(inp.cycle, inp.office, inp.as_of, inp.election_day, races,
-                      polls.reset_index(drop=True), inp.national_prior_dem_share), excluded
+    return inp.select_races(inp.races.loc[keep, "race_id"]), excluded
 
 
 def _table_from_draws(inp: ModelInput, draws: np.ndarray, actual: pd.Series, n_polls=None) -> pd.DataFrame:
@@ -73,9 +70,7 @@ def prior_draws(inp: ModelInput, priors: PriorConfig, n: int = 4000, seed: int =
 
     from forecast_pipeline.models.poll_model import build_model
 
-    empty = ModelInput(inp.cycle, inp.office, inp.as_of, inp.election_day, inp.races,
-                       inp.polls.iloc[0:0], inp.national_prior_dem_share)
-    with build_model(empty, priors):
+    with build_model(inp.without_polls(), priors):
         prior = pm.sample_prior_predictive(draws=n, var_names=["election_day_share"], random_seed=seed)
     return _share_draws(prior["prior"], inp)
 

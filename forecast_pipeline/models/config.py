@@ -36,12 +36,15 @@ class SamplerConfig:
     cores: int = 2
     target_accept: float = 0.9
     seed: int = 20261127
+    adaptation: Literal["diag", "low_rank"] = "diag"
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
         if self.draws < 1 or self.tune < 0 or self.chains < 1 or self.cores < 1:
             raise ValueError(f"invalid sampler sizes: {self}")
+        if self.adaptation not in ("diag", "low_rank"):
+            raise ValueError(f"adaptation must be 'diag' or 'low_rank', got {self.adaptation!r}")
         if not 0.5 <= self.target_accept < 1:
             raise ValueError(f"target_accept must be in [0.5, 1), got {self.target_accept}")
 
@@ -131,6 +134,9 @@ class PriorConfig:
     poll_noise_sd_prob_scale: float = 0.02
     polling_error_national_sd: float = 0.052
     polling_error_race_sd: float = 0.05
+    polling_error_nu: float = 5.0
+    mode_sd: float = 0.04
+    sponsor_sd: float = 0.04
     use_national_polls: bool = True
 
     def __post_init__(self) -> None:

@@ -6,9 +6,10 @@ SQL or Dagster. Everything here is dated on or before ``as_of``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 RACE_COLUMNS = [
@@ -33,6 +34,30 @@ POLL_COLUMNS = [
     "dem_pct",           # float percent
     "rep_pct",           # float percent
 ]
+# Optional poll columns: "mode" (str, free text; collapsed by the model), "partisan" ("DEM"/"REP"/None:
+# the sponsor's party). Optional race column: "office" (defaults to ModelInput.office).
+
+
+@dataclass(frozen=True)
+class PriorStructure:
+    """Covariances on the logit scale over ``races`` (same order), built from pre-cycle data by
+    ``forecast_pipeline.structure``; the model takes them as data.
+
+    prior_cov: Election-Day true share around ``prior_dem_share`` (fundamentals uncertainty).
+    bias_cov: systematic polling error, scaled by 1/w with w ~ Gamma(nu/2, nu/2) shared by all races
+        (a multivariate Student-t: fat tails that stay correlated across races).
+    race_corr: correlation of the races' own random-walk innovations.
+    walk_national_sd, walk_race_sd: daily innovation sd of the shared (national) walk and of each
+        race's own walk (correlated by ``race_corr``).
+    """
+
+    prior_cov: np.ndarray
+    bias_cov: np.ndarray
+    race_corr: np.ndarray
+    walk_national_sd: float
+    walk_race_sd: float
+    bias_nu: float = 5.0
+    info: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,7 @@ class ModelInput:
     races: pd.DataFrame      # RACE_COLUMNS, one row per race to forecast, sorted by race_id
     polls: pd.DataFrame      # POLL_COLUMNS, one row per poll (one question chosen per poll)
     national_prior_dem_share: float  # previous national Dem two-party share
+    structure: PriorStructure | None = None  # None: built from PriorConfig scalars (synthetic data)
 
     def __post_init__(self) -> None:
         late = self.polls["end_date"].dt.date > self.as_of if len(self.polls) else []
@@ -58,3 +84,29 @@ class ModelInput:
         missing = set(POLL_COLUMNS) - set(self.polls.columns)
         if missing:
             raise ValueError(f"polls frame lacks columns {sorted(missing)}")
+        if self.structure is not None:
+            r = len(self.races)
+            for name in ("prior_cov", "bias_cov", "race_corr"):
+                m = getattr(self.structure, name)
+                if m.shape != (r, r):
+                    raise ValueError(f"structure.{name} has shape {m.shape}, expected ({r}, {r})")
+
+    def select_races(self, race_ids) -> ModelInput:
+        """The same input restricted to ``race_ids`` (their polls, national polls, and the matching
+        rows and columns of the structure)."""
+        keep = self.races["race_id"].isin(list(race_ids)).to_numpy()
+        races = self.races[keep].reset_index(drop=True)
+        polls = self.polls[self.polls["is_national"].astype(bool) | self.polls["race_id"].isin(races["race_id"])]
+        structure = self.structure
+        if structure is not None:
+            ix = np.flatnonzero(keep)
+            sub = np.ix_(ix, ix)
+            structure = PriorStructure(
+                structure.prior_cov[sub], structure.bias_cov[sub], structure.race_corr[sub],
+                structure.walk_national_sd, structure.walk_race_sd, structure.bias_nu, dict(structure.info))
+        return ModelInput(self.cycle, self.office, self.as_of, self.election_day, races,
+                          polls.reset_index(drop=True), self.national_prior_dem_share, structure)
+
+    def without_polls(self) -> ModelInput:
+        return ModelInput(self.cycle, self.office, self.as_of, self.election_day, self.races,
+                          self.polls.iloc[0:0], self.national_prior_dem_share, self.structure)

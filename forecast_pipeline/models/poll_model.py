@@ -1,44 +1,42 @@
-"""State poll model: reverse random walk on the logit Democratic two-party share, anchored at Election Day.
+"""State poll model (v2): latent Democratic two-party support per race on the logit scale, a reverse
+random walk anchored at Election Day, a fundamentals prior for Election Day, and a correlated,
+fat-tailed systematic polling error that the polls share and cannot see.
 
-Pure PyMC; no Dagster, no SQL. Input is a :class:`~forecast_pipeline.models.input.ModelInput`, output
-an ``xarray.DataTree`` (the PyMC 6 "idata") with run attrs attached by :func:`fit`.
+Pure PyMC; no Dagster, no SQL. Input is a :class:`~forecast_pipeline.models.input.ModelInput` whose
+``structure`` (a :class:`PriorStructure`, built from pre-cycle data by ``forecast_pipeline.structure``)
+holds the covariances; output an ``xarray.DataTree`` with run attrs attached by :func:`fit`.
 
-Model (r = race, k = random-walk knot, i = poll; scales in ``config.PriorConfig``; logit scale)::
+Model (r = race, k = knot every ``walk_step_days`` days back from Election Day, i = poll)::
 
-    # Election-Day anchor (knot K-1 = Election Day)
-    mu[r, K-1] = logit(prior_dem_share[r]) + national_shift + race_dev[r]
-        national_shift ~ N(0, national_shift_sd),  race_dev[r] ~ N(0, race_dev_sd)
-    # reverse random walk, knots every s = walk_step_days days back from Election Day
-    mu[r, k]   = mu[r, k+1] + national_step[k] + race_step[r, k]
-        national_step[k] ~ N(0, sqrt(s) national_walk_sd),  race_step[r, k] ~ N(0, sqrt(s) race_walk_sd)
-    mu[r, day] = linear interpolation between knots (s = 1: a daily walk)
-    trend[r, day]         = inv_logit(mu[r, day])                   # the poll average
-    national_trend[day]   = sum_r w[r] trend[r, day]                # w = turnout weights, sum 1
-    # Election-Day forecast adds the systematic polling error the polls cannot see
-    election_day_share[r] = inv_logit(mu[r, K-1] + err_nat + err_race[r])
-        err_nat ~ N(0, polling_error_national_sd),  err_race[r] ~ N(0, polling_error_race_sd)
+    # Election Day (Economist-style: the prior is on the truth, polls see truth + bias)
+    truth[r] = prior[r] + e_T[r],           e_T  ~ MvN(0, prior_cov)            # fundamentals
+    bias[r]  ~ MvN(0, bias_cov / w),        w ~ Gamma(nu/2, nu/2)               # multivariate t
+    s[r]     = truth[r] + bias[r]                                                # what polls see
+    # reverse random walk of the poll-visible latent
+    mu[r, K-1] = s[r];  mu[r, k] = mu[r, k+1] + nat_step[k] + race_step[r, k]
+        nat_step ~ N(0, sqrt(step) walk_national_sd)
+        race_step[:, k] = sqrt(step) walk_race_sd (I - 11'/R) L z_k,  L L' = race_corr
+    # polls (state; national polls average the races on the probability scale with turnout weights)
+    eta_i = mu[r_i, t_i] + house[h_i] + population[q_i] + mode[m_i] + sponsor[p_i]
+    y_i ~ N(inv_logit(eta_i), sqrt(p_i (1 - p_i) / n_eff_i + sigma_extra^2))
+    election_day_share[r] = inv_logit(truth[r])
 
-    # poll i, ending on day t_i, by pollster h_i, population q_i (lv = reference, 0)
-    state poll:    eta_i = mu[r_i, t_i]                            + house[h_i] + pop[q_i]
-    national poll: eta_i = logit(sum_r w[r] inv_logit(mu[r, t_i])) + house[h_i] + pop[q_i]
-        house ~ ZeroSumNormal(house_sd) over pollsters,  house_sd ~ Gamma(shape 4, mean house_sd_mean)
-        pop[q] ~ N(0, population_sd) for q in rv, a, v, unknown
-    p_i = inv_logit(eta_i),   n_eff_i = sample_size_i (dem_pct_i + rep_pct_i) / 100
-    y_i = dem_pct_i / (dem_pct_i + rep_pct_i) ~ N(p_i, sqrt(p_i (1 - p_i) / n_eff_i + sigma_extra^2))
-        sigma_extra ~ HalfNormal(poll_noise_sd_prob_scale)          # probability scale
+House effects are ZeroSumNormal (sd learned); population, mode and partisan-sponsor effects N(0, .04).
 
-How it is parameterised (same joint prior as above, chosen for sampling efficiency; measured):
+How it is parameterised. ``prior_cov`` and ``bias_cov`` are diagonalised together once, in numpy:
+G G' = prior_cov and G diag(D) G' = bias_cov (``joint_basis``). Then, with u ~ N(0, 1 + D/w) and
+z ~ N(0, 1) independent::
 
-* race_dev and race_step are ZeroSumNormal across races (non-centred) and their across-race mean is
-  folded into the national terms, whose sds become sqrt(national_sd^2 + race_sd^2 / R). This removes
-  the national-vs-average-race ridge (national shift ESS ~60 -> ~900). ``national_shift`` is thus the
-  unweighted mean over races of mu[r, ED] - logit(prior[r]).
-* the national walk is centred (``national_level_back``, a GaussianRandomWalk from Election Day back)
-  when there are >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT polls per knot, else non-centred
-  (``national_level_z``);
-* house effects are centred (``house_effect``) with >= HOUSE_CENTRED_MIN_POLLSTERS pollsters and
-  >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER polls per pollster, else non-centred (``house_z``).
-The choice is recorded in the posterior attrs (``national_walk_param``, ``house_param``).
+    s     = prior + G u
+    truth = prior + G (u / (1 + D/w) + sqrt((D/w) / (1 + D/w)) z)
+
+which is exactly the joint law above for every w, with no matrix factorisation in the graph. The
+polls pin u (centred is right for it), z is the part of the truth the polls cannot see, and the weight
+the polls get against the prior (1 / (1 + D/w) per direction) comes out of the model: it is larger the
+smaller the historical polling error is relative to the fundamentals' uncertainty. Race walks are
+centred across races so the national walk alone carries their mean (no national-vs-mean-race ridge);
+the national walk is centred with >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT national polls per knot, else
+non-centred. The choices are recorded in the posterior attrs.
 
 Which polls are used (the model filters; the caller need not): polls ending before the window start
 (``PriorConfig.max_days`` before Election Day) are dropped, as are rows with unusable numbers,
@@ -48,6 +46,7 @@ is counted in the posterior attrs (``n_polls_dropped_*``), never silent.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -60,12 +59,13 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
-from forecast_pipeline.models.input import ModelInput
+from forecast_pipeline.models.input import ModelInput, PriorStructure
 
 MODEL_TYPE = "state_poll_rw"
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "2.0.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
+MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
 UNKNOWN_POLLSTER = "(unknown)"
 # Parameterisation switches, chosen from the data (the prior is the same either way; measured in
 # benchmarks/bench_poll_model.py and the unit tests). House effects are centred when there are at
@@ -84,8 +84,8 @@ HOUSE_SD_SHAPE = 4.0
 # names are skipped. national_level_back and house_effect are deterministic in their non-centred
 # forms and are then checked alongside their z's.
 FREE_PARAMETERS = (
-    "national_level_back", "national_level_z", "race_dev_z", "race_step_z", "house_sd", "house_z",
-    "house_effect", "population_z", "sigma_extra", "polling_error_national_z", "polling_error_race_z",
+    "bias_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk_back", "national_walk_z", "race_walk_z",
+    "house_sd", "house_z", "house_effect", "population_z", "mode_z", "sponsor_z", "sigma_extra",
 )
 
 
@@ -113,7 +113,15 @@ class PreparedData:
     poll_population: np.ndarray      # [N] index into POPULATIONS
     y: np.ndarray                    # [N] Dem two-party share of the poll
     n_eff: np.ndarray                # [N] two-party sample size
+    poll_mode: np.ndarray            # [N] index into MODES
+    poll_sponsor: np.ndarray         # [N] 0 none, 1 DEM-sponsored, 2 REP-sponsored
+    structure: PriorStructure
+    days_to_election: int            # from the last grid day (as-of) to Election Day
     dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_nat_polls_per_knot(self) -> float:
+        return (self.n_polls - self.n_state) / max(len(self.knot_pos) - 1, 1)
 
     @property
     def n_polls(self) -> int:
@@ -129,7 +137,7 @@ def _as_str_list(values) -> list[str]:
 
 
 def _knots(n_days: int, step: int) -> np.ndarray:
-    """Knot day indices counted back from Election Day (index n_days-1); the first knot is <= 0."""
+    """Knot day indices counted back from the as-of day (index n_days-1); the first knot is <= 0."""
     n_steps = max(1, math.ceil((n_days - 1) / step))
     return (n_days - 1) - step * np.arange(n_steps, -1, -1)
 
@@ -199,7 +207,8 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         grid_start = max(polls["_end"].min(), window_start)
     else:
         grid_start = min(pd.Timestamp(inp.as_of), ed)
-    n_days = int((ed - grid_start).days) + 1
+    grid_end = min(pd.Timestamp(inp.as_of), ed)
+    n_days = int((grid_end - grid_start).days) + 1
     days = [(grid_start.date() + timedelta(days=i)).isoformat() for i in range(n_days)]
     knot_pos = _knots(n_days, priors.walk_step_days)
     knot_labels = [(grid_start.date() + timedelta(days=int(k))).isoformat() for k in knot_pos]
@@ -218,6 +227,13 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
     dem = polls["dem_pct"].astype("float64").to_numpy()
     rep = polls["rep_pct"].astype("float64").to_numpy()
     n = polls["sample_size"].astype("float64").to_numpy()
+    modes = polls["mode"] if "mode" in polls.columns else pd.Series([None] * len(polls), index=polls.index)
+    mode_idx = np.array([MODES.index(_collapse_mode(m)) for m in modes.astype(object)], dtype=np.int64)
+    partisan = (polls["partisan"] if "partisan" in polls.columns
+                else pd.Series([None] * len(polls), index=polls.index)).astype(object)
+    sponsor_idx = np.array([1 if str(v).upper().startswith("DEM") else 2 if str(v).upper().startswith("REP")
+                            else 0 for v in partisan], dtype=np.int64)
+    structure = inp.structure if inp.structure is not None else default_structure(races, priors)
 
     return PreparedData(
         race_ids=race_ids,
@@ -235,6 +251,10 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         poll_population=pop_idx,
         y=dem / (dem + rep),
         n_eff=n * (dem + rep) / 100.0,
+        poll_mode=mode_idx,
+        poll_sponsor=sponsor_idx,
+        structure=structure,
+        days_to_election=int((ed - grid_end).days),
         dropped=dropped,
     )
 
@@ -260,61 +280,175 @@ def build_model(inp: ModelInput, priors: PriorConfig | None = None) -> pm.Model:
     return _build(d, priors)
 
 
+def default_structure(races: pd.DataFrame, priors: PriorConfig) -> PriorStructure:
+    """The structure implied by the scalar ``PriorConfig`` (independent races plus one shared
+    national term): used for synthetic data and when no pre-cycle history is available."""
+    r = len(races)
+    ones = np.ones((r, r))
+    eye = np.eye(r)
+    return PriorStructure(
+        prior_cov=priors.national_shift_sd**2 * ones + priors.race_dev_sd**2 * eye,
+        bias_cov=priors.polling_error_national_sd**2 * ones + priors.polling_error_race_sd**2 * eye,
+        race_corr=eye,
+        walk_national_sd=priors.national_walk_sd,
+        walk_race_sd=priors.race_walk_sd,
+        bias_nu=priors.polling_error_nu,
+        info={"source": "PriorConfig defaults"},
+    )
+
+
+def _jitter_chol(m: np.ndarray) -> np.ndarray:
+    m = 0.5 * (m + m.T)
+    jitter = 1e-9 * float(np.mean(np.diag(m)))
+    for _ in range(8):
+        try:
+            return np.linalg.cholesky(m + jitter * np.eye(len(m)))
+        except np.linalg.LinAlgError:
+            jitter *= 10.0
+    raise ValueError("covariance is not positive definite even with jitter")
+
+
+def joint_basis(prior_cov: np.ndarray, bias_cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G, D with G G' = prior_cov and G diag(D) G' = bias_cov (simultaneous diagonalisation).
+
+    With this basis the poll-visible Election-Day latent s = truth + bias and the truth itself are
+    elementwise-scaled combinations of independent normals for any Student-t mixing weight w, so
+    the sampler never factorises a matrix (see the module doc)."""
+    chol = _jitter_chol(prior_cov)
+    inv = np.linalg.inv(chol)
+    m = inv @ (0.5 * (bias_cov + bias_cov.T)) @ inv.T
+    d, q = np.linalg.eigh(0.5 * (m + m.T))
+    return chol @ q, np.clip(d, 0.0, None)
+
+
+def _collapse_mode(value) -> str:
+    v = str(value).lower() if isinstance(value, str) else ""
+    if not v:
+        return "unknown"
+    if "live" in v and ("online" in v or "text" in v or "ivr" in v or "/" in v):
+        return "mixed"
+    if "live" in v or v == "phone":
+        return "live_phone"
+    if "ivr" in v or "automated" in v or "text" in v:
+        return "ivr_text"
+    if "online" in v or "internet" in v or "panel" in v or "web" in v:
+        return "online"
+    return "other"
+
+
+def _s_logp(value, prior, g, g_inv, dvec, w):
+    """log density of s = prior + G u, u_k ~ N(0, 1 + D_k / w) (the Jacobian |det G^-1| is a
+    constant of the data and is included)."""
+    u = pt.dot(g_inv, value - prior)
+    var = 1.0 + dvec / w
+    n = value.shape[-1]
+    _, logdet = pt.linalg.slogdet(g_inv)
+    return -0.5 * pt.sum(u**2 / var + pt.log(var), axis=-1) - 0.5 * n * np.log(2 * np.pi) + logdet
+
+
+def _s_random(prior, g, g_inv, dvec, w, rng=None, size=None):
+    shape = tuple(size or ()) + (len(dvec),) if size is not None else np.shape(prior)
+    z = rng.normal(size=shape) * np.sqrt(1.0 + dvec / w)
+    return prior + z @ np.asarray(g).T
+
+
+def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None):
+    """Effects [n_levels] (0 for absent levels) for the levels present in ``idx``: relative to
+    ``reference`` when it is present, else sum-to-zero over the present levels."""
+    present = sorted(set(int(i) for i in idx))
+    if len(present) < 2:
+        return pm.Deterministic(f"{name}_effect", pt.zeros(n_levels), dims=name)
+    if reference is not None and reference in present:
+        free = [i for i in present if i != reference]
+        z = pm.Normal(f"{name}_z", 0.0, 1.0, shape=len(free))
+        vals = pt.set_subtensor(pt.zeros(n_levels)[np.array(free)], sd * z)
+    else:
+        z = pm.ZeroSumNormal(f"{name}_z", sigma=1.0, shape=len(present))
+        vals = pt.set_subtensor(pt.zeros(n_levels)[np.array(present)], sd * z)
+    return pm.Deterministic(f"{name}_effect", vals, dims=name)
+
+
 def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
     R, K = len(d.race_ids), len(d.knot_pos)
+    st = d.structure
     step_scale = math.sqrt(priors.walk_step_days)
+    G, D = joint_basis(st.prior_cov, st.bias_cov)
     coords = {
         "race": d.race_ids,
+        "basis": [f"b{i}" for i in range(R)],
         "day": d.days,
         "knot": d.knot_labels,
-        "knot_back": d.knot_labels[::-1],  # knots from Election Day backwards
-        "step": d.knot_labels[:-1],   # the step from knot k+1 back to knot k, labelled by knot k
+        "knot_back": d.knot_labels[::-1],
+        "step": d.knot_labels[:-1],
         "pollster": d.pollsters,
         "population": list(POPULATIONS),
-        "population_nonref": list(POPULATIONS[1:]),
+        "mode": list(MODES),
+        "sponsor": ["DEM", "REP"],
         "poll": d.poll_ids,
     }
     with pm.Model(coords=coords) as model:
-        # ---- national component: reverse random walk from Election Day ----------------------------
-        # Race terms below sum to zero across races, so the national level is the (unweighted) mean of
-        # mu - logit(prior) over races. Giving it variance national_sd^2 + race_sd^2 / R makes this an
-        # exact reparameterisation of "national + iid race terms" (same joint prior on mu) without the
-        # national-vs-mean-of-races ridge (which gave ESS ~60-90 for the national shift).
-        # national_level_back[0] is the national shift at Election Day, then one knot back per entry.
-        nat_shift_sd = math.sqrt(priors.national_shift_sd**2 + priors.race_dev_sd**2 / R)
-        nat_step_sd = step_scale * math.sqrt(priors.national_walk_sd**2 + priors.race_walk_sd**2 / R)
-        if d.n_polls >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT * K:
-            # data-rich (every knot pinned by many polls): centred mixes far better
-            national_level_back = pm.GaussianRandomWalk(
-                "national_level_back",
-                sigma=nat_step_sd,
-                init_dist=pm.Normal.dist(0.0, nat_shift_sd),
-                steps=K - 1,
-                dims="knot_back",
-            )
-        else:  # sparse: non-centred
-            national_z = pm.Normal("national_level_z", 0.0, 1.0, dims="knot_back")
-            scales = np.full(K, nat_step_sd)
-            scales[0] = nat_shift_sd
-            national_level_back = pm.Deterministic(
-                "national_level_back", pt.cumsum(pt.as_tensor(scales) * national_z), dims="knot_back")
-        national_level = national_level_back[::-1]                                     # [K], time order
-        pm.Deterministic("national_shift", national_level_back[0])
+        # ---- Election Day truth and the poll-visible latent on the as-of day ---------------------------
+        # s_asof = truth - fwd + bias, where fwd is the walk from as-of to Election Day (no data, so it
+        # is integrated out exactly): T' = truth - fwd ~ N(prior, A + F) and bias are diagonalised
+        # together, and truth | T' is a fixed linear-Gaussian map (module doc).
+        R_ = R
+        centre = np.eye(R_) - np.ones((R_, R_)) / R_
+        walk_cov_day = (st.walk_national_sd**2 * np.ones((R_, R_))
+                        + st.walk_race_sd**2 * centre @ st.race_corr @ centre)
+        F = d.days_to_election * walk_cov_day
+        A = st.prior_cov
+        G, D = joint_basis(A + F, st.bias_cov)
+        nu = float(st.bias_nu)
+        w = pm.Gamma("bias_mix", alpha=nu / 2.0, beta=nu / 2.0)     # Student-t mixing, shared by races
+        ratio = pt.as_tensor(D) / w                                   # bias/prior variance per direction
+        # s is sampled in race space (each race's polls pin its own coordinate: a near-diagonal
+        # posterior); its density is evaluated through u = G^-1 (s - prior), u_k ~ N(0, 1 + D_k / w).
+        G_inv = np.linalg.inv(G)
+        s_asof = pm.CustomDist(
+            "poll_level_asof", pt.as_tensor(d.prior_logit), pt.as_tensor(G), pt.as_tensor(G_inv),
+            pt.as_tensor(D), w, logp=_s_logp, random=_s_random, signature="(r),(r,r),(r,r),(r),()->(r)",
+            dims="race")
+        u = pt.dot(pt.as_tensor(G_inv), s_asof - pt.as_tensor(d.prior_logit))
+        z_c = pm.Normal("truth_given_polls_z", 0.0, 1.0, dims="basis")
+        Gt = pt.as_tensor(G)
+        prior_t = pt.as_tensor(d.prior_logit)
+        t_prime = prior_t + pt.dot(Gt, u / (1.0 + ratio) + pt.sqrt(ratio / (1.0 + ratio)) * z_c)
+        pm.Deterministic("polling_error", s_asof - t_prime, dims="race")
+        if d.days_to_election > 0:
+            af_inv = np.linalg.inv(A + F)
+            gain = F @ af_inv
+            cond = F - F @ af_inv @ F
+            z_f = pm.Normal("campaign_to_come_z", 0.0, 1.0, dims="race")
+            truth_ed = (t_prime + pt.dot(pt.as_tensor(gain), t_prime - prior_t)
+                        + pt.dot(pt.as_tensor(_jitter_chol(cond)), z_f))
+        else:
+            truth_ed = t_prime
+        ed_share = pm.Deterministic("election_day_share", pm.math.invlogit(truth_ed), dims="race")
 
-        # ---- race components: zero-sum over races, non-centred (most races have few polls) -------
-        if R >= 2:
-            race_dev_z = pm.ZeroSumNormal("race_dev_z", sigma=1.0, dims="race")
-            race_step_z = pm.ZeroSumNormal("race_step_z", sigma=1.0, dims=("step", "race")).T
-            race_steps = step_scale * priors.race_walk_sd * race_step_z                  # [R, K-1]
-            race_back = pt.cumsum(race_steps[:, ::-1], axis=1)[:, ::-1]                 # steps k..K-2
-            race_level = (priors.race_dev_sd * race_dev_z)[:, None] + pt.concatenate(
-                [race_back, pt.zeros((R, 1))], axis=1)                                  # [R, K]
-        else:  # one race: the national terms carry all of its variance
+        # ---- reverse random walk from as-of: shared national walk + correlated race walks -----------
+        nat_step_sd = step_scale * st.walk_national_sd
+        if K >= 2 and d.n_nat_polls_per_knot >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT:
+            nat_back = pm.GaussianRandomWalk(
+                "national_walk_back", sigma=nat_step_sd, init_dist=pm.DiracDelta.dist(0.0),
+                steps=K - 1, dims="knot_back")
+        else:
+            nat_z = pm.Normal("national_walk_z", 0.0, 1.0, dims="step")
+            nat_back = pm.Deterministic(
+                "national_walk_back", pt.concatenate([pt.zeros(1), pt.cumsum(nat_step_sd * nat_z)]),
+                dims="knot_back")
+        national_level = nat_back[::-1]                                            # [K] time order
+        if K >= 2 and R >= 2:
+            L = _jitter_chol(st.race_corr)
+            # race walks sum to zero across races: the national walk carries their mean
+            race_z = pm.Normal("race_walk_z", 0.0, 1.0, dims=("race", "step"))
+            race_steps = step_scale * st.walk_race_sd * pt.dot(pt.as_tensor(centre @ L), race_z)
+            race_back = pt.cumsum(race_steps[:, ::-1], axis=1)[:, ::-1]
+            race_level = pt.concatenate([race_back, pt.zeros((R, 1))], axis=1)   # [R, K]
+        else:
             race_level = pt.zeros((R, K))
-        mu_knot = pt.as_tensor(d.prior_logit)[:, None] + national_level[None, :] + race_level
+        mu_knot = s_asof[:, None] + national_level[None, :] + race_level
 
         def mu_at(day_idx: np.ndarray):
-            """Latent logit support of every race on the given grid days, [R, len(day_idx)]."""
             lo, frac = _interp_index(np.asarray(day_idx, dtype=np.int64), d.knot_pos)
             if np.all(frac == 0):
                 return mu_knot[:, lo]
@@ -325,39 +459,29 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
         has_weights = bool(d.weights.sum() > 0)
         if has_weights:
             pm.Deterministic("national_trend", pt.dot(pt.as_tensor(d.weights), trend), dims="day")
-
-        # ---- Election-Day forecast = poll average + systematic polling error ---------------------
-        eta_ed = mu_knot[:, K - 1]
-        if priors.polling_error_national_sd > 0 or priors.polling_error_race_sd > 0:
-            err_nat_z = pm.Normal("polling_error_national_z", 0.0, 1.0)
-            err_race_z = pm.Normal("polling_error_race_z", 0.0, 1.0, dims="race")
-            eta_ed = (eta_ed + priors.polling_error_national_sd * err_nat_z
-                      + priors.polling_error_race_sd * err_race_z)
-        ed_share = pm.Deterministic("election_day_share", pm.math.invlogit(eta_ed), dims="race")
-        if has_weights:
             pm.Deterministic("national_election_day_share", pt.dot(pt.as_tensor(d.weights), ed_share))
 
-        # ---- poll-level effects -------------------------------------------------------------------
+        # ---- poll-level effects ----------------------------------------------------------------------
         if len(d.pollsters) >= 2:
             house_sd = pm.Gamma("house_sd", alpha=HOUSE_SD_SHAPE, beta=HOUSE_SD_SHAPE / priors.house_sd_mean)
             H = len(d.pollsters)
             if H >= HOUSE_CENTRED_MIN_POLLSTERS and d.n_polls >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER * H:
-                # many pollsters, many polls: house_sd is pinned and centred mixes far better
-                # (full campaign: house_sd ESS ~1,100 centred vs ~260-480 non-centred, measured)
                 house = pm.ZeroSumNormal("house_effect", sigma=house_sd, dims="pollster")
-            else:  # few pollsters or few polls each: non-centred avoids the funnel (divergences)
+            else:
                 house_z = pm.ZeroSumNormal("house_z", sigma=1.0, dims="pollster")
                 house = pm.Deterministic("house_effect", house_sd * house_z, dims="pollster")
         else:
             house = pm.Deterministic("house_effect", pt.zeros(len(d.pollsters)), dims="pollster")
-        population_z = pm.Normal("population_z", 0.0, 1.0, dims="population_nonref")
-        population = pm.Deterministic(
-            "population_effect",
-            pt.concatenate([pt.zeros(1), priors.population_sd * population_z]),
-            dims="population",
-        )
+        # Population: likely voters are the reference where any poll is of likely voters, else
+        # sum-to-zero over the populations present; mode: sum-to-zero over the modes present. An effect shared by every
+        # poll would be a free shift of all polls, unidentified against the Election-Day latent.
+        population = _offsets("population", d.poll_population, len(POPULATIONS), priors.population_sd,
+                              reference=0)
+        mode = _offsets("mode", d.poll_mode, len(MODES), priors.mode_sd, reference=None)
+        sponsor_z = pm.Normal("sponsor_z", 0.0, 1.0, dims="sponsor")
+        sponsor = pm.Deterministic("sponsor_effect", priors.sponsor_sd * sponsor_z, dims="sponsor")
 
-        # ---- likelihood ---------------------------------------------------------------------------
+        # ---- likelihood ------------------------------------------------------------------------------
         if d.n_polls:
             sigma_extra = pm.HalfNormal("sigma_extra", priors.poll_noise_sd_prob_scale)
             ns = d.n_state
@@ -365,14 +489,15 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             if ns:
                 lo, frac = _interp_index(d.poll_day[:ns], d.knot_pos)
                 r = d.poll_race[:ns]
-                mu_s = mu_knot[r, lo] * (1.0 - frac) + mu_knot[r, lo + 1] * frac
-                parts.append(mu_s)
+                parts.append(mu_knot[r, lo] * (1.0 - frac) + mu_knot[r, lo + 1] * frac)
             if d.n_polls > ns:
                 nat_days, nat_inv = np.unique(d.poll_day[ns:], return_inverse=True)
                 share_nd = pt.dot(pt.as_tensor(d.weights), pm.math.invlogit(mu_at(nat_days)))
                 parts.append((pt.log(share_nd) - pt.log1p(-share_nd))[nat_inv])
             eta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
-            eta = eta + house[d.poll_pollster] + population[d.poll_population]
+            sponsor_term = pt.concatenate([pt.zeros(1), sponsor])[d.poll_sponsor]
+            eta = (eta + house[d.poll_pollster] + population[d.poll_population] + mode[d.poll_mode]
+                   + sponsor_term)
             p = pm.math.invlogit(eta)
             sd = pt.sqrt(p * (1.0 - p) / d.n_eff + sigma_extra**2)
             pm.Normal("y", mu=p, sigma=sd, observed=d.y, dims="poll")
@@ -413,6 +538,11 @@ def fit(
     build_seconds = time.perf_counter() - t0
 
     kwargs: dict = {}
+    nuts: dict = {"target_accept": sampler_cfg.target_accept}
+    if sampler_cfg.sampler == "nutpie":
+        # low-rank mass matrix: learns the few strongly correlated directions (the Election-Day level
+        # vs the national walk near as-of) that a diagonal one cannot (measured: BENCHMARKS.md)
+        nuts["adaptation"] = sampler_cfg.adaptation
     if sampler_cfg.sampler == "pymc" and sampler_cfg.cores > 1:
         # fork from a multi-threaded (Dagster) process can deadlock; forkserver pickles the model
         kwargs["mp_ctx"] = "forkserver"
@@ -425,7 +555,7 @@ def fit(
             cores=sampler_cfg.cores,
             random_seed=sampler_cfg.seed,
             nuts_sampler=sampler_cfg.sampler,
-            nuts={"target_accept": sampler_cfg.target_accept},
+            nuts=nuts,
             progressbar=False,
             quiet=True,
             compute_convergence_checks=False,
@@ -450,7 +580,9 @@ def fit(
         "as_of": inp.as_of.isoformat(),
         "election_day": inp.election_day.isoformat(),
         "walk_step_days": int(priors.walk_step_days),
-        "national_walk_param": "non-centred" if "national_level_z" in model.named_vars else "centred",
+        "national_walk_param": "non-centred" if "national_walk_z" in model.named_vars else "centred",
+        "bias_nu": float(d.structure.bias_nu),
+        "structure_info": json.dumps(d.structure.info, default=str, sort_keys=True),
         "house_param": ("centred" if "house_sd" in model.named_vars and "house_z" not in model.named_vars
                         else "non-centred" if "house_z" in model.named_vars else "none"),
         "n_polls": int(d.n_polls),
@@ -491,7 +623,8 @@ def _fit_data(d: PreparedData) -> xr.Dataset:
 
 @dataclass(frozen=True)
 class SyntheticTruth:
-    election_day_share: dict[str, float]   # inv_logit(mu[r, Election Day]): the poll-average truth
+    election_day_share: dict[str, float]   # the outcome: inv_logit(truth[r]) on Election Day
+    poll_visible_share: dict[str, float]   # what unbiased polls would show on Election Day (truth + bias)
     house_effect_logit: dict[str, float]
     population_effect_logit: dict[str, float]
     sigma_extra: float
@@ -513,6 +646,7 @@ def simulate_input(
     priors: PriorConfig | None = None,
     cycle: int = 2028,
     election_day: date = date(2028, 11, 7),
+    structure: PriorStructure | None = None,
     seed: int = 0,
 ) -> tuple[ModelInput, SyntheticTruth]:
     """Draw a synthetic campaign from the model's generative process (daily walk).
@@ -549,13 +683,18 @@ def simulate_input(
     total_days = n_days + days_before_election  # daily grid: first poll day .. Election Day
     start = as_of - timedelta(days=n_days - 1)
 
-    # latent truth (daily reverse walk)
-    mu_ed = (prior_logit + priors.national_shift_sd * rng.normal()
-             + priors.race_dev_sd * rng.normal(size=n_races))
-    steps = (priors.national_walk_sd * rng.normal(size=total_days - 1)[None, :]
-             + priors.race_walk_sd * rng.normal(size=(n_races, total_days - 1)))
+    # latent truth: Election-Day truth, the shared polling error (Student-t via a shared mixing
+    # weight), and the daily reverse walk of the poll-visible latent (model module doc)
+    st = structure if structure is not None else default_structure(races, priors)
+    truth_ed = prior_logit + rng.multivariate_normal(np.zeros(n_races), st.prior_cov)
+    w = rng.gamma(st.bias_nu / 2.0, 2.0 / st.bias_nu)
+    bias = rng.multivariate_normal(np.zeros(n_races), st.bias_cov / w)
+    s_ed = truth_ed + bias
+    centre_l = (np.eye(n_races) - 1.0 / n_races) @ _jitter_chol(st.race_corr)
+    steps = (st.walk_national_sd * rng.normal(size=total_days - 1)[None, :]
+             + st.walk_race_sd * centre_l @ rng.normal(size=(n_races, total_days - 1)))
     back = np.cumsum(steps[:, ::-1], axis=1)[:, ::-1]
-    mu = mu_ed[:, None] + np.concatenate([back, np.zeros((n_races, 1))], axis=1)  # [R, D]
+    mu = s_ed[:, None] + np.concatenate([back, np.zeros((n_races, 1))], axis=1)  # [R, D]
     share = 1.0 / (1.0 + np.exp(-mu))
     weights = races["turnout_weight"].to_numpy()
 
@@ -589,7 +728,12 @@ def simulate_input(
         mu[np.clip(race_of, 0, None), day_of],
         np.log(weights @ share[:, day_of]) - np.log1p(-(weights @ share[:, day_of])),
     )
-    eta = latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
+    sim_modes = np.array(["live_phone", "online", "ivr_text"])
+    mode_of = rng.choice(len(sim_modes), size=n_polls, p=[0.4, 0.45, 0.15])
+    mz = rng.normal(size=len(sim_modes))
+    mode_eff = priors.mode_sd * (mz - mz.mean()) * math.sqrt(len(mz) / (len(mz) - 1))
+    eta = (latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
+           + mode_eff[mode_of])
     p = 1.0 / (1.0 + np.exp(-eta))
     n_eff = n * two_party
     y = rng.normal(p, np.sqrt(p * (1 - p) / n_eff + sigma_extra**2)).clip(0.01, 0.99)
@@ -600,6 +744,7 @@ def simulate_input(
         "is_national": race_of < 0,
         "pollster": [pollster_names[i] for i in pollster_of],
         "population": pops[pop_of].tolist(),
+        "mode": sim_modes[mode_of].tolist(),
         "end_date": pd.to_datetime([start + timedelta(days=int(t)) for t in day_of]),
         "sample_size": n,
         "sample_size_imputed": False,
@@ -611,10 +756,12 @@ def simulate_input(
         cycle=cycle, office="president", as_of=as_of, election_day=election_day,
         races=races, polls=polls,
         national_prior_dem_share=float(weights @ races["prior_dem_share"].to_numpy()),
+        structure=structure,
     )
     days = [(start + timedelta(days=i)).isoformat() for i in range(total_days)]
     truth = SyntheticTruth(
-        election_day_share={r: float(s) for r, s in zip(race_ids, share[:, -1], strict=True)},
+        election_day_share={r: float(v) for r, v in zip(race_ids, 1.0 / (1.0 + np.exp(-truth_ed)), strict=True)},
+        poll_visible_share={r: float(v) for r, v in zip(race_ids, share[:, -1], strict=True)},
         house_effect_logit={nm: float(h) for nm, h in zip(pollster_names, house, strict=True)},
         population_effect_logit=dict(pop_eff),
         sigma_extra=sigma_extra,

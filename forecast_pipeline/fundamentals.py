@@ -1,0 +1,248 @@
+"""The Election-Day prior before any poll: national fundamentals plus state lean, and for Senate and
+governor races a regression on presidential lean and incumbency. Every coefficient and scale is
+fitted on elections strictly before the cycle being forecast.
+
+President
+    national Dem two-party share from a Time-for-Change regression (Abramowitz): the incumbent
+    party's share on June net approval, Q2 GDP growth and a first-term dummy, OLS over 1948..C-4.
+    Q2 GDP is clipped to the range the regression was fitted on (2020's -31.4% would otherwise put
+    the incumbent at 40%; no model fitted on 1948-2016 knows what a pandemic quarter means).
+    State centre = logit(national) + the state's lean in the previous presidential election.
+    Uncertainty: the regression's predictive sd (national, shared by all states) and the RMS change
+    of state leans between consecutive elections (state part), both on the logit scale; the national
+    part grows with the days left, as in the Economist's ``mu_b_T_scale`` (0.03 + 10^-6.6 d^2 prob).
+
+Senate and governor
+    logit(result) - logit(previous national presidential share)
+        = b_office * lean + c_party * seat_party + c_inc * incumbent_running + c_mid * midterm_penalty
+    where lean is the state's previous presidential lean, seat_party = +1/-1 when a Democrat/Republican
+    won the seat last time (0 when unknown), incumbent_running = +1/-1 when that winner is on the
+    ballot again, and midterm_penalty = -1/+1 in a midterm under a Democratic/Republican president.
+    The residuals are split into a cycle-wide part (national environment, shared) and a race part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast_pipeline import history
+
+LOGIT_PER_PROB = 4.0  # d logit / dp at p = 0.5
+
+
+def _logit(p):
+    p = np.asarray(p, dtype=float)
+    return np.log(p) - np.log1p(-p)
+
+
+@dataclass(frozen=True)
+class NationalPrior:
+    dem_share: float        # national Dem two-party share
+    sd_logit: float         # predictive sd on the logit scale at the as-of date
+    details: dict = field(default_factory=dict)
+
+
+def tfc_national(data_dir: str | Path, cycle: int, days_to_election: int) -> NationalPrior:
+    ab = history.abramowitz(str(Path(data_dir).resolve()))
+    train = ab[(ab["year"] < cycle) & ab["incvote"].notna() & ab["juneapp"].notna()]
+    row = ab[ab["year"] == cycle]
+    if row.empty or row[["juneapp", "q2gdp", "term1"]].isna().any(axis=None):
+        raise ValueError(
+            f"no Time-for-Change inputs for {cycle}: add a row (year, inc_party, juneapp, q2gdp, term1) "
+            f"to {history.USER_FUNDAMENTALS}"
+        )
+    cols = ["juneapp", "q2gdp", "term1"]
+    x = np.column_stack([np.ones(len(train)), train[cols].to_numpy(float)])
+    y = train["incvote"].to_numpy(float)
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    dof = len(y) - x.shape[1]
+    s2 = float(resid @ resid / dof)
+    r = row.iloc[0]
+    lo, hi = train["q2gdp"].min(), train["q2gdp"].max()
+    q2 = float(np.clip(r["q2gdp"], lo, hi))
+    x0 = np.array([1.0, float(r["juneapp"]), q2, float(r["term1"])])
+    pred = float(x0 @ beta)
+    pred_sd = float(np.sqrt(s2 * (1.0 + x0 @ np.linalg.inv(x.T @ x) @ x0)))
+    dem = pred if r["inc_party"] == "D" else 100.0 - pred
+    share = dem / 100.0
+    # Economist: national prior sd 0.03 + 10^-6.6 d^2 (probability scale). The regression's own
+    # predictive sd replaces their 0.03; the growth term is theirs.
+    sd_prob = pred_sd / 100.0 + 10 ** -6.6 * days_to_election**2
+    sd_logit = sd_prob / (share * (1.0 - share))
+    return NationalPrior(share, float(sd_logit), {
+        "tfc_coefficients": dict(zip(["intercept", *cols], beta.round(4).tolist(), strict=True)),
+        "tfc_train_years": [int(v) for v in train["year"]],
+        "tfc_prediction_incumbent_pct": round(pred, 3),
+        "tfc_predictive_sd_pct": round(pred_sd, 3),
+        "q2gdp_used": q2,
+        "q2gdp_clipped": bool(q2 != float(r["q2gdp"])),
+    })
+
+
+def lean_change_sd(leans: pd.DataFrame, last_n: int = 6) -> float:
+    """RMS change of state leans between consecutive presidential elections (logit)."""
+    d = leans.diff().iloc[-last_n:]
+    return float(np.sqrt(np.nanmean(d.to_numpy() ** 2)))
+
+
+def presidential_prior(data_dir: str | Path, cycle: int, states: list[str], days_to_election: int,
+                       later_results: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """Per state: prior_logit, sd_state; and national sd (shared) in the returned info dict."""
+    hist = history.presidential_history(data_dir, cycle, later_results)
+    leans = history.state_leans(hist)
+    nat = tfc_national(data_dir, cycle, days_to_election)
+    last = leans.iloc[-1]
+    out = pd.DataFrame({"state": states})
+    out["lean"] = out["state"].map(last).astype(float)
+    if out["lean"].isna().any():
+        missing = out.loc[out["lean"].isna(), "state"].tolist()
+        raise ValueError(f"no previous presidential result for {missing}")
+    out["prior_logit"] = float(_logit(nat.dem_share)) + out["lean"]
+    sd_state = lean_change_sd(leans)
+    info = {"national_dem_share": nat.dem_share, "national_sd_logit": nat.sd_logit,
+            "state_sd_logit": sd_state, **nat.details}
+    return out, info
+
+
+# ------------------------------------------------------------------------------------------------
+# Senate and governor
+# ------------------------------------------------------------------------------------------------
+
+
+def _last_name(name: str) -> str:
+    parts = [p for p in str(name).replace(",", " ").split() if p.rstrip(".").lower() not in
+             {"jr", "sr", "ii", "iii", "iv"}]
+    return parts[-1].lower() if parts else ""
+
+
+def seat_history(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per down-ballot race with a Dem-vs-Rep result: race_id, cycle, office, state, seat,
+    dem_two_party, winner_party, winner_name, candidates (list of (name, party)).
+
+    ``results``: race_id, cycle, office, state, senate_class, name, party, votes (general elections)."""
+    rows = []
+    for race_id, g in results.groupby("race_id", sort=False):
+        first = g.iloc[0]
+        dem = g.loc[g["party"] == "DEM", "votes"].sum()
+        rep = g.loc[g["party"] == "REP", "votes"].sum()
+        win = g.sort_values("votes", ascending=False).iloc[0]
+        seat = f"{first['state']}-{first['office']}"
+        if first["office"] == "senate":
+            seat += f"-c{first['senate_class']}"
+        rows.append({
+            "race_id": race_id, "cycle": int(first["cycle"]), "office": first["office"],
+            "state": first["state"], "seat": seat,
+            "dem_two_party": dem / (dem + rep) if dem > 0 and rep > 0 else np.nan,
+            "winner_party": win["party"], "winner_name": win["name"],
+            "candidates": list(zip(g["name"], g["party"], strict=True)),
+        })
+    return pd.DataFrame(rows)
+
+
+def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
+    """Adds seat_party (+1 D, -1 R, 0 unknown/other) and incumbent_running (+1/-1/0) from the
+    previous election of the same seat (names and parties only, known before the election)."""
+    seats = seats.sort_values("cycle").copy()
+    seat_party, inc_run = [], []
+    last: dict[str, pd.Series] = {}
+    for _, r in seats.iterrows():
+        prev = last.get(r["seat"])
+        sp, ir = 0, 0
+        if prev is not None:
+            sp = {"DEM": 1, "REP": -1}.get(prev["winner_party"], 0)
+            prev_last = _last_name(prev["winner_name"])
+            if sp and any(_last_name(n) == prev_last and p == prev["winner_party"] for n, p in r["candidates"]):
+                ir = sp
+        seat_party.append(sp)
+        inc_run.append(ir)
+        last[r["seat"]] = r
+    seats["seat_party"] = seat_party
+    seats["incumbent_running"] = inc_run
+    return seats
+
+
+def _design(df: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([
+        (df["office"] == "senate") * df["lean"], (df["office"] == "governor") * df["lean"],
+        df["seat_party"], df["incumbent_running"], df["midterm_penalty"],
+    ]).astype(float)
+
+
+def downballot_features(seats: pd.DataFrame, pres_hist_all: pd.DataFrame) -> pd.DataFrame:
+    """Attach lean (previous presidential election), previous national share and midterm penalty."""
+    leans = history.state_leans(pres_hist_all)
+    nat = history.national_share(pres_hist_all)
+    out = seats.copy()
+    prev = out["cycle"].map(lambda c: max([y for y in leans.index if y < c], default=np.nan))
+    out["prev_pres"] = prev
+    out["lean"] = [leans.at[p, s] if p == p and s in leans.columns else np.nan
+                   for p, s in zip(prev, out["state"], strict=True)]
+    out["prev_nat_logit"] = _logit(prev.map(nat).astype(float))
+    out["midterm_penalty"] = [(0 if c % 4 == 0 else (-1 if history.president_party(c) == "D" else 1))
+                              for c in out["cycle"]]
+    return out
+
+
+def fit_downballot(train: pd.DataFrame) -> dict:
+    t = train.dropna(subset=["dem_two_party", "lean", "prev_nat_logit"])
+    t = t[(t["dem_two_party"] > 0.02) & (t["dem_two_party"] < 0.98)]
+    y = _logit(t["dem_two_party"]) - t["prev_nat_logit"].to_numpy()
+    x = _design(t)
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    cyc = pd.Series(resid, index=t.index).groupby([t["cycle"], t["office"]]).transform("mean")
+    race_part = resid - cyc.to_numpy()
+    cycle_means = pd.Series(resid).groupby([t["cycle"].to_numpy(), t["office"].to_numpy()]).mean()
+    return {
+        "beta": beta,
+        "names": ["lean_senate", "lean_governor", "seat_party", "incumbent_running", "midterm_penalty"],
+        "national_sd_logit": float(np.sqrt(np.mean(cycle_means.to_numpy() ** 2))),
+        "race_sd_logit": float(np.sqrt(np.mean(race_part**2))),
+        "n_train": int(len(t)),
+        "train_cycles": sorted({int(c) for c in t["cycle"]}),
+    }
+
+
+def downballot_prior(results: pd.DataFrame, pres_hist_all: pd.DataFrame, cycle: int,
+                     race_ids: list[str]) -> tuple[pd.DataFrame, dict]:
+    """prior_logit per race of ``cycle`` (fitted on earlier cycles) and the scales."""
+    seats = seat_history(results[results["cycle"] <= cycle])
+    # Races of the cycle with no certified result yet (a live forecast): their seat and state come
+    # from the race id; with no candidate list, incumbent_running is 0.
+    known = set(seats["race_id"]) if len(seats) else set()
+    extra = []
+    for rid in race_ids:
+        if rid in known:
+            continue
+        parts = rid.split("-")
+        office, state = parts[1], parts[2]
+        seat = f"{state}-{office}" + (f"-{parts[3]}" if office == "senate" and len(parts) > 3 else "")
+        extra.append({"race_id": rid, "cycle": cycle, "office": office, "state": state, "seat": seat,
+                      "dem_two_party": np.nan, "winner_party": None, "winner_name": "", "candidates": []})
+    if extra:
+        seats = pd.concat([seats, pd.DataFrame(extra)], ignore_index=True)
+    seats = incumbency(seats)
+    feats = downballot_features(seats, pres_hist_all[pres_hist_all["cycle"] < cycle])
+    fitted = fit_downballot(feats[feats["cycle"] < cycle])
+    target = feats.set_index("race_id").reindex(race_ids)
+    missing = target["lean"].isna()
+    if missing.any():
+        raise ValueError(f"no previous presidential lean for {list(target.index[missing])}")
+    target = target.fillna({"seat_party": 0, "incumbent_running": 0})
+    pred = _design(target.reset_index()) @ fitted["beta"] + target["prev_nat_logit"].to_numpy()
+    out = pd.DataFrame({"race_id": race_ids, "prior_logit": pred,
+                        "seat_party": target["seat_party"].to_numpy(),
+                        "incumbent_running": target["incumbent_running"].to_numpy()})
+    info = {
+        "downballot_coefficients": dict(zip(fitted["names"], np.round(fitted["beta"], 4).tolist(), strict=True)),
+        "national_sd_logit": fitted["national_sd_logit"],
+        "state_sd_logit": fitted["race_sd_logit"],
+        "downballot_n_train": fitted["n_train"],
+        "downballot_train_cycles": fitted["train_cycles"],
+    }
+    return out, info

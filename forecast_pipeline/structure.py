@@ -1,0 +1,130 @@
+"""Assemble the model's prior centre and covariances for one forecast from pre-cycle data.
+
+Everything is dated before the cycle: the fundamentals regressions (``fundamentals``), the state
+similarity (``similarity``) and the historical polling errors (``polling_error``), each fitted on
+earlier elections only. The model (``models.poll_model``) takes the result as plain arrays.
+
+Covariances (logit scale, races i, j with offices o_i, o_j; rho = ``CROSS_OFFICE``)::
+
+    prior_cov[i, j] = n_i n_j O[o_i, o_j] + r_i r_j C[i, j]      # fundamentals uncertainty
+    bias_cov[i, j]  = (b_n^2 O[o_i, o_j] + b_r(o_i) b_r(o_j) C[i, j]) (nu - 2) / nu
+    C[i, j] = state similarity(s_i, s_j) x (1 if o_i == o_j else rho),  O = 1 on the diagonal, rho off
+
+n = national predictive sd of the office's fundamentals (grows with days to the election for
+president), r = sd of the race's own departure from its fundamentals, b_n / b_r = RMS national and
+race polling errors of earlier cycles. The (nu - 2) / nu factor makes the Student-t's variance equal
+the historical one (its tails are then fatter than a normal's with the same variance).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from forecast_pipeline import fundamentals, similarity
+from forecast_pipeline.models.config import PriorConfig
+from forecast_pipeline.models.input import PriorStructure
+from forecast_pipeline.polling_error import polling_error_scale
+from forecast_pipeline.races import election_day
+
+CROSS_OFFICE = 0.7   # correlation of a state's Senate/governor deviation with its presidential one
+BIAS_NU = 5.0
+
+_DOWNBALLOT_RESULTS_SQL = sa.text(
+    """
+    SELECT r.race_id, r.cycle, r.office, r.state, r.senate_class, k.name, k.party, sum(x.votes) AS votes
+    FROM core.results x
+    JOIN core.races r USING (race_id)
+    JOIN core.candidates k USING (candidate_id)
+    WHERE r.office IN ('senate', 'governor') AND r.district IS NULL AND r.state <> 'US'
+      AND r.cycle <= :cycle AND r.cycle % 2 = 0
+      AND (x.stage = 'general'
+           OR (x.stage = 'jungle primary' AND NOT EXISTS (
+                   SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
+    GROUP BY r.race_id, r.cycle, r.office, r.state, r.senate_class, k.name, k.party
+    """
+)
+
+
+def later_presidential_results(engine: sa.Engine, before_cycle: int) -> pd.DataFrame:
+    """Presidential state results after 2016 (the shared history file ends there) from core."""
+    from forecast_pipeline.model_input import two_party_results
+
+    rows = []
+    for cycle in range(2020, before_cycle, 4):
+        res = two_party_results(engine, cycle, "president")
+        res = res[res["state"] != "US"]
+        rows.append(pd.DataFrame({
+            "cycle": cycle, "state": res["state"], "dem_two_party": res["dem_two_party"],
+            "two_party_votes": (res["dem_votes"] + res["rep_votes"]).astype(float)}))
+    return pd.concat(rows, ignore_index=True) if rows else None
+
+
+def _office_matrix(offices: list[str], rho: float) -> np.ndarray:
+    o = np.asarray(offices)
+    return np.where(o[:, None] == o[None, :], 1.0, rho)
+
+
+def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: date,
+                    races: pd.DataFrame, priors: PriorConfig | None = None) -> tuple[np.ndarray, PriorStructure]:
+    """``races``: race_id, state, office (one row per race, in model order). Returns the prior
+    centre (logit) per race and the structure."""
+    from forecast_pipeline import history
+
+    priors = priors or PriorConfig()
+    days = max((election_day(cycle) - as_of).days, 0)
+    later = later_presidential_results(engine, cycle)
+    offices = races["office"].tolist()
+    states = races["state"].tolist()
+    state_corr = similarity.state_correlation(data_dir, cycle, later)
+    corr = similarity.race_correlation(state_corr, states, offices, CROSS_OFFICE)
+
+    prior_logit = np.zeros(len(races))
+    nat_sd = np.zeros(len(races))
+    race_sd = np.zeros(len(races))
+    info: dict = {"cycle": cycle, "days_to_election": days, "cross_office": CROSS_OFFICE, "bias_nu": BIAS_NU}
+    pres = (races["office"] == "president").to_numpy()
+    if pres.any():
+        p, pinfo = fundamentals.presidential_prior(data_dir, cycle, races.loc[pres, "state"].tolist(), days, later)
+        prior_logit[pres] = p["prior_logit"].to_numpy()
+        nat_sd[pres] = pinfo["national_sd_logit"]
+        race_sd[pres] = pinfo["state_sd_logit"]
+        info["president"] = pinfo
+    down = ~pres
+    if down.any():
+        with engine.connect() as conn:
+            results = pd.read_sql(_DOWNBALLOT_RESULTS_SQL, conn, params={"cycle": cycle})
+        hist_all = history.presidential_history(data_dir, cycle, later)
+        d, dinfo = fundamentals.downballot_prior(results, hist_all, cycle, races.loc[down, "race_id"].tolist())
+        prior_logit[down] = d["prior_logit"].to_numpy()
+        nat_sd[down] = dinfo["national_sd_logit"]
+        race_sd[down] = dinfo["state_sd_logit"]
+        info["downballot"] = dinfo
+        info["incumbency"] = {r: {"seat_party": int(sp), "incumbent_running": int(ir)} for r, sp, ir in
+                              zip(d["race_id"], d["seat_party"], d["incumbent_running"], strict=True)}
+
+    office_m = _office_matrix(offices, CROSS_OFFICE)
+    prior_cov = np.outer(nat_sd, nat_sd) * office_m + np.outer(race_sd, race_sd) * corr
+
+    b_nat = np.zeros(len(races))
+    b_race = np.zeros(len(races))
+    info["polling_error"] = {}
+    for office in sorted(set(offices)):
+        sc = polling_error_scale(engine, cycle, office)
+        m = (races["office"] == office).to_numpy()
+        b_nat[m] = sc.national_sd_logit
+        b_race[m] = sc.race_sd_logit
+        info["polling_error"][office] = {"national_sd_logit": sc.national_sd_logit,
+                                         "race_sd_logit": sc.race_sd_logit, "n_cycles": sc.n_cycles,
+                                         "n_races": sc.n_races}
+    t_factor = (BIAS_NU - 2.0) / BIAS_NU
+    bias_cov = (np.outer(b_nat, b_nat) * office_m + np.outer(b_race, b_race) * corr) * t_factor
+    structure = PriorStructure(
+        prior_cov=prior_cov, bias_cov=bias_cov, race_corr=corr,
+        walk_national_sd=priors.national_walk_sd, walk_race_sd=priors.race_walk_sd,
+        bias_nu=BIAS_NU, info=info)
+    return prior_logit, structure
