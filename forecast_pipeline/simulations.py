@@ -126,6 +126,16 @@ def joint_simulations(
 def wide_shares(sims: pd.DataFrame) -> pd.DataFrame:
     """Simulations as a (sim x race_id) frame of Democratic shares; accepts the long or the wide form."""
     if {"sim", "race_id", "dem_share"} <= set(sims.columns):
+        sim, rid = sims["sim"].to_numpy(), sims["race_id"].to_numpy()
+        r = int((sim == sim[0]).sum()) if len(sim) else 0
+        if r and len(sim) % r == 0:  # the layout joint_simulations writes: sim-major, races in one order
+            sim2, rid2 = sim.reshape(-1, r), rid.reshape(-1, r)
+            if (sim2 == sim2[:, :1]).all() and (rid2 == rid2[:1]).all() and len(set(rid2[0])) == r:
+                return pd.DataFrame(
+                    sims["dem_share"].to_numpy(dtype=float).reshape(-1, r),
+                    index=pd.Index(sim2[:, 0], name="sim"),
+                    columns=[str(c) for c in rid2[0]],
+                )
         wide = sims.pivot(index="sim", columns="race_id", values="dem_share")
         wide.columns = [str(c) for c in wide.columns]
         return wide
