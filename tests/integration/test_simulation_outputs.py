@@ -196,7 +196,17 @@ def test_president_outputs_round_trip(fresh_engine, tmp_path):
             + ") e(race_id, ev) USING (race_id) WHERE s.run_id = :r GROUP BY s.sim) x",
             r=run_id,
         )
-        # a conditional question in SQL: P(Dem EC | Dem loses PA)
+        # a conditional question in SQL: P(Dem EC | Dem loses PA), as an analyst would ask it
+        p_cond_sql = _scalar(
+            conn,
+            "WITH ec AS (SELECT s.sim, sum(CASE WHEN s.dem_share > 0.5 THEN e.ev ELSE 0 END) ev"
+            " FROM forecast.simulations s JOIN (VALUES "
+            + ", ".join(f"('{i}', {evs[s]})" for i, s in zip(ids, states, strict=True))
+            + ") e(race_id, ev) USING (race_id) WHERE s.run_id = :r GROUP BY s.sim)"
+            " SELECT avg((ec.ev >= 270)::int) FROM ec JOIN forecast.simulations pa"
+            " ON pa.run_id = :r AND pa.sim = ec.sim AND pa.race_id = '2020-president-PA' WHERE pa.dem_share < 0.5",
+            r=run_id,
+        )
         weights = dict(
             conn.execute(
                 sa.text("SELECT race_id, poll_weight FROM forecast.race_forecasts WHERE run_id = :r"),
@@ -211,6 +221,8 @@ def test_president_outputs_round_trip(fresh_engine, tmp_path):
     assert top["p_dem_win_ec"] == pytest.approx(out.president.p_dem_win)
     assert float(p_sql) == pytest.approx(top["p_dem_win_ec"], abs=2e-4)  # REAL rounding at 0.5 only
     assert 0 <= top["ev_q10"] <= top["ev_q50"] <= top["ev_q90"] <= 538
+    p_cond = S.conditional_probability(out.sims, S.ec_win(inp.races), S.race_win("2020-president-PA", "REP"))
+    assert float(p_cond_sql) == pytest.approx(p_cond, abs=1e-3)
     # prior sd 0.08 vs posterior sd ~0.036: poll weight ~ 1 - 0.036^2 / 0.08^2 ~ 0.8
     assert all(0.6 < w < 0.95 for w in weights.values())
     # the analyst's CSV next to the JSON
