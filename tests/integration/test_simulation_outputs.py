@@ -342,3 +342,19 @@ def test_outputs_roll_back_with_the_run(fresh_engine):
             publish_outputs(conn, 0, _posterior(ids, seed=6), inp, seats_not_up={"DEM": 50, "REP": 48})
     with fresh_engine.connect() as conn:
         assert _scalar(conn, "SELECT count(*) FROM forecast.runs") == 0
+
+
+@pytest.mark.parametrize(("cycle", "vp_rule"), [(2018, "fixed REP"), (2022, "fixed DEM")])
+def test_real_senate_race_list_and_seats_not_up_make_100(engine, loaded, cycle, vp_rule):
+    """The model input's Senate races for a midterm plus the derived seats not up cover the Senate once;
+    the tie-break is the sitting VP (Pence in 2018, Harris in 2022)."""
+    from forecast_pipeline.model_input import build_model_input
+    from forecast_pipeline.publish_outputs import build_outputs
+
+    inp = build_model_input(engine, cycle, "senate", date(cycle, 11, 1))
+    ids = inp.races["race_id"].astype(str).tolist()
+    out = build_outputs(engine, _posterior(ids, seed=7, draws=300), inp, n_sims=2_000)
+    assert len(ids) == 35 and out.senate.n_races == 35
+    assert out.senate.seats_accounted == 100 and out.senate.vp_rule == vp_rule
+    assert out.senate.seats_not_up == KNOWN_NOT_UP[cycle]
+    assert out.senate.dem_seats.between(KNOWN_NOT_UP[cycle]["DEM"], KNOWN_NOT_UP[cycle]["DEM"] + 35).all()
