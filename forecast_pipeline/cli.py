@@ -124,9 +124,11 @@ def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: st
     except ValueError as exc:
         raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
     t0 = time.perf_counter()
+    # the joint simulations go next to the JSON (the JSON only names the table and the file)
+    sims_path = json_path.with_name(json_path.stem + "-simulations.csv.gz") if json_path else None
     doc = run_forecast(cycle=cycle, office=office, as_of=as_of_date, sampler=sampler, draws=draws,
                        tune=tune, chains=chains, seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess,
-                       log=lambda m: click.echo(m, err=True))
+                       log=lambda m: click.echo(m, err=True), simulations_path=sims_path)
     _print_table(doc)
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,6 +246,15 @@ def _print_table(doc: dict) -> None:
         click.echo(f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
                    f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
                    f"{_fmt(r['actual_dem_two_party']):>7s}")
+    ev, sen = doc.get("electoral_votes"), doc.get("senate")
+    if ev:
+        tp = sorted((doc.get("tipping_point") or {}).items(), key=lambda kv: -kv[1])[:5]
+        click.echo(f"\nElectoral College: P(D 270+) {ev['p_dem_win']:.3f}, P(269-269) {ev['tie']:.3f}, "
+                   f"D electoral votes mean {ev['mean']:.0f} (80%: {ev['q10']:.0f}-{ev['q90']:.0f})")
+        click.echo("tipping point: " + ", ".join(f"{k} {v:.2f}" for k, v in tp))
+    if sen:
+        click.echo(f"\nSenate: P(D control) {sen['p_dem_control']:.3f}, D seats mean {sen['mean']:.1f} "
+                   f"(80%: {sen['q10']:.0f}-{sen['q90']:.0f}); not up: {sen['seats_not_up']}")
     d, s = doc["diagnostics"], doc["scores"]
     click.echo(f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
                f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from forecast_pipeline import scoring
 from forecast_pipeline.model_input import actual_two_party
 from forecast_pipeline.models.input import ModelInput
+from forecast_pipeline.publish_outputs import publish_outputs
 
 TABLE_COLUMNS = [
     "race_id", "state", "district", "p_dem_win", "dem_two_party_mean", "dem_two_party_q10",
@@ -93,6 +94,7 @@ def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFr
             sa.text("INSERT INTO forecast.scores (run_id, metric, value) VALUES (:r, :m, :v)"),
             [{"r": run_id, "m": k, "v": None if v is None else float(v)} for k, v in scores.items()],
         )
+        publish_outputs(conn, run_id, idata, inp)
     return int(run_id)
 
 

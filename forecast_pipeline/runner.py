@@ -20,7 +20,10 @@ def run_forecast(
     min_ess_bulk: float = 100.0,
     log: Callable[[str], None] = print,
     artifacts_dir: str | None = None,
+    simulations_path: str | os.PathLike | None = None,
 ) -> dict:
+    """Materialize the forecast and return its JSON document. ``simulations_path``: also write the
+    joint simulations there as a wide CSV (gzip when it ends in .gz)."""
     import dagster as dg
     import pandas as pd
 
@@ -101,4 +104,50 @@ def run_forecast(
     ]
     doc["scores"] = {"brier": scores["brier"], "rmse_two_party": scores["rmse_two_party"],
                      "n_races_scored": scores["n_races_scored"]}
+    _add_simulation_outputs(doc, settings, inp, posterior, published, simulations_path, log)
     return doc
+
+
+def _add_simulation_outputs(doc: dict, settings, inp, posterior, published: bool, simulations_path, log) -> None:
+    """New keys: per race ``poll_weight``; ``trend``; ``electoral_votes``, ``tipping_point``, ``senate``
+    and ``simulations`` (the stored table's reference, not its rows). Computed as publish_outputs
+    computes the stored tables (same seed), so the document and forecast.* agree."""
+    import numpy as np
+    import sqlalchemy as sa
+
+    from forecast_pipeline.db.engine import get_engine
+    from forecast_pipeline.models.summarize import trend_table
+    from forecast_pipeline.publish_outputs import build_outputs, simulations_csv
+
+    engine = get_engine(settings)
+    out = build_outputs(engine, posterior, inp)
+    weights = out.poll_weight
+    for race in doc["races"]:
+        w = weights.get(race["race_id"], np.nan)
+        race["poll_weight"] = None if np.isnan(w) else float(w)
+    trend = trend_table(posterior, inp)
+    dates = sorted(trend["date"].unique())
+    doc["trend"] = {
+        "dates": [str(d)[:10] for d in dates],
+        "races": {
+            str(rid): {k: [round(float(v), 5) for v in g.sort_values("date")[k]] for k in ("mean", "q10", "q90")}
+            for rid, g in trend.groupby("race_id")
+        },
+    }
+    doc.update(out.document())
+    run_id = None
+    if published:
+        with engine.connect() as conn:
+            run_id = conn.execute(
+                sa.text("SELECT run_id FROM forecast.runs WHERE cycle = :c AND office = :o AND as_of = :d "
+                        "AND status = 'published'"),
+                {"c": inp.cycle, "o": inp.office, "d": inp.as_of},
+            ).scalar_one()
+    csv = None
+    if simulations_path is not None:
+        os.makedirs(os.path.dirname(os.path.abspath(simulations_path)), exist_ok=True)
+        simulations_csv(out, simulations_path)
+        csv = str(simulations_path)
+        log(f"wrote {csv} ({out.n_sims} simulations x {len(weights)} races)")
+    doc["simulations"] = {"table": "forecast.simulations", "run_id": run_id, "n_sims": out.n_sims,
+                          "n_posterior_draws": out.n_posterior_draws, "csv": csv}

@@ -63,3 +63,43 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
             "WHERE r.cycle = 2012 AND r.as_of = '2012-11-05' AND r.status = 'published'")).scalar_one()
     assert doc["published"] and n_rows == 51
     assert (pipeline_env / "artifacts" / "posteriors" / "model_posterior.nc").is_file()
+
+    # joint-simulation outputs: JSON keys, the stored tables and the CSV beside the JSON agree
+    ev = doc["electoral_votes"]
+    assert 0 <= ev["p_dem_win"] <= 1 and 0 <= ev["tie"] <= 1
+    assert sum(p["probability"] for p in ev["distribution"]) == pytest.approx(1.0)
+    assert ev["total_ev"] == 538 and ev["district_fallback"] == ["ME", "NE"]  # 2012: no district races
+    assert ev["q10"] <= ev["q50"] <= ev["q90"]
+    # Obama led the 2012 state polls throughout (measured with these settings: P 0.82, median 304 EVs)
+    assert ev["p_dem_win"] > 0.6 and ev["q50"] > 270
+    assert set(doc["tipping_point"]) == {r["state"] for r in doc["races"]}
+    assert sum(doc["tipping_point"].values()) == pytest.approx(1 - ev["tie"])
+    assert doc["senate"] is None
+    sims = doc["simulations"]
+    assert sims["table"] == "forecast.simulations" and sims["n_sims"] == 10_000 and sims["n_posterior_draws"] == 600
+    assert all(r["poll_weight"] is None for r in doc["races"])  # the 1.0.0 model stores no prior draws
+    assert len(doc["trend"]["dates"]) > 100 and doc["trend"]["dates"][-1] <= "2012-11-05"
+    assert len(doc["trend"]["races"]["2012-president-OH"]["q90"]) == len(doc["trend"]["dates"])
+    with engine.connect() as conn:
+        run_id = conn.execute(sa.text(
+            "SELECT run_id FROM forecast.runs WHERE cycle = 2012 AND office = 'president' "
+            "AND as_of = '2012-11-05' AND status = 'published'")).scalar_one()
+        n_sim_rows = conn.execute(sa.text("SELECT count(*) FROM forecast.simulations WHERE run_id = :r"),
+                                  {"r": run_id}).scalar_one()
+        ev_sum = conn.execute(sa.text("SELECT sum(probability) FROM forecast.ev_distribution WHERE run_id = :r"),
+                              {"r": run_id}).scalar_one()
+        p_win = conn.execute(sa.text(
+            "SELECT value FROM forecast.topline WHERE run_id = :r AND office = 'president' "
+            "AND metric = 'p_dem_win_ec'"), {"r": run_id}).scalar_one()
+        n_tp = conn.execute(sa.text("SELECT count(*) FROM forecast.tipping_point WHERE run_id = :r"),
+                            {"r": run_id}).scalar_one()
+    assert sims["run_id"] == run_id and n_sim_rows == 10_000 * 51 and n_tp == 51
+    assert ev_sum == pytest.approx(1.0) and p_win == pytest.approx(ev["p_dem_win"])
+    csv = pipeline_env / "out-simulations.csv.gz"
+    assert sims["csv"] == str(csv)
+    import pandas as pd
+
+    table = pd.read_csv(csv)
+    assert table.shape == (10_000, 2 + 51)
+    assert (table["2012-president-CA"] > 0.5).mean() > 0.95
+    assert "Electoral College: P(D 270+)" in result.output
