@@ -29,6 +29,7 @@ _SNOUT = ("Hackquantumcpp/snoutcounter-backend", "8e2df6e6283f9bc5e48cc0ca2b70ca
 _ECON = ("TheEconomist/us-potus-model", "b89e602ec03e81c797c66cf2743af6fdae4aa526")
 _LEO = ("TheUpshot/leo-senate-model", "9e5847c2fe1016a6e39dcc29f42732c0a25fd544")
 _LEO_POLLS = "model/data/polls/historic-polls"
+_NCNW = ("gabrieljohndusing/NCNW-Project-Datasets", "8b63f3f1b5b344ba3bc8e00534c2de9bbd120fa1")
 _STANFORD = ("stanford-policylab/polling-errors", "02475af7ebe7951c2b94fd0714cf4e2cc15893b1")
 
 FILES: list[ManifestEntry] = [
@@ -87,6 +88,21 @@ FILES: list[ManifestEntry] = [
     ManifestEntry("stanford-polling-errors/polls_main_dataset.tsv", *_STANFORD,
                   "data/polls_main_dataset.tsv",
                   "af947b341783b409565b44539d1c2b2b9bd84538c05d2db3dee9f06e541b908d", 452661),
+    # The model's pre-cycle history: fundamentals, past results, regions, ACS race/ethnicity shares.
+    ManifestEntry("economist-us-potus-model/abramowitz_data.csv", *_ECON, "data/abramowitz_data.csv",
+                  "1a915dc09a5fc9ffdac9c540b7173eedf019faecf2d2b4556faff1d7c07ce8c9", 2917),
+    ManifestEntry("economist-us-potus-model/potus_results_76_16.csv", *_ECON, "data/potus_results_76_16.csv",
+                  "bfbde406ea66b2aa6b0490b711cce0bd9e2e4f7d31d01018736fc376ae4e03e9", 41661),
+    ManifestEntry("economist-us-potus-model/state_region_crosswalk.csv", *_ECON, "data/state_region_crosswalk.csv",
+                  "1c7878031f3ff632922583d28c9962d6c6929486c8f42b600c440c015a177d38", 2734),
+    ManifestEntry("ncnw-acs1-state/2008/acs-acs1-2008-GROUP_B03002_DATA.csv", *_NCNW, "data-sets/census/bystate/acs-acs1/data/2008/acs-acs1-2008-GROUP_B03002_DATA.csv",
+                  "50fcc221e58afb7ca7f779241463c834bde3ced15ab2fbda637d1fe0acb6b9fd", 24773),
+    ManifestEntry("ncnw-acs1-state/2012/acs-acs1-2012-GROUP_B03002_DATA.csv", *_NCNW, "data-sets/census/bystate/acs-acs1/data/2012/acs-acs1-2012-GROUP_B03002_DATA.csv",
+                  "f6adf293c37686210d411ffebc9367a2ad0131f794573f50dc90c4c0835112cd", 25681),
+    ManifestEntry("ncnw-acs1-state/2016/acs-acs1-2016-GROUP_B03002_DATA.csv", *_NCNW, "data-sets/census/bystate/acs-acs1/data/2016/acs-acs1-2016-GROUP_B03002_DATA.csv",
+                  "aca4a0d686ebc5c6f2918189884260e8451388a39ebb7f5033d5bbd1cc631fe0", 30616),
+    ManifestEntry("ncnw-acs1-state/2018/acs-acs1-2018-GROUP_B03002_DATA.csv", *_NCNW, "data-sets/census/bystate/acs-acs1/data/2018/acs-acs1-2018-GROUP_B03002_DATA.csv",
+                  "f5a0e3fea80dc645a6c02ad6469d08919261b5b46f615958ca7e14e1ba76ed34", 25828),
 ]
 
 BY_PATH: dict[str, ManifestEntry] = {entry.path: entry for entry in FILES}

@@ -113,7 +113,16 @@ def acs_race_shares(data_dir: str, year: int) -> pd.DataFrame:
     folder = Path(data_dir) / ACS_DIR / str(year)
     path = next(folder.glob("*GROUP_B03002_DATA.csv"))
     df = pd.read_csv(path, low_memory=False)
-    df = df[df["NAME"].isin(STATES)]
+    # the yearly files name the state differently: NAME (full name), GEO_ID (0400000USff) or state (FIPS)
+    if "NAME" in df.columns:
+        usps = df["NAME"].map(STATES)
+    else:
+        xwalk = pd.read_csv(Path(data_dir) / ECONOMIST_DIR / "state_region_crosswalk.csv")
+        by_fips = dict(zip(xwalk["state_fips"].astype(int), xwalk["state_abb"], strict=True))
+        fips = (df["GEO_ID"].astype(str).str[-2:] if "GEO_ID" in df.columns else df["state"])
+        usps = pd.to_numeric(fips, errors="coerce").map(by_fips)
+    df = df[usps.notna()].copy()
+    df["_usps"] = usps[usps.notna()]
     total = pd.to_numeric(df["B03002_001E"])
     out = pd.DataFrame({
         "white": pd.to_numeric(df["B03002_003E"]) / total,
@@ -121,7 +130,7 @@ def acs_race_shares(data_dir: str, year: int) -> pd.DataFrame:
         "asian": pd.to_numeric(df["B03002_006E"]) / total,
         "hispanic": pd.to_numeric(df["B03002_012E"]) / total,
     })
-    out.index = df["NAME"].map(STATES).to_numpy()
+    out.index = df["_usps"].to_numpy()
     return out.sort_index()
 
 

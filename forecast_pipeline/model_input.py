@@ -216,3 +216,41 @@ def actual_two_party(engine: sa.Engine, cycle: int, office: str) -> dict[str, fl
     """race_id -> certified Democratic two-party share (general election), where known."""
     res = two_party_results(engine, cycle, office)
     return {r: float(v) for r, v in zip(res["race_id"], res["dem_two_party"], strict=True) if np.isfinite(v)}
+
+
+JOINT_OFFICES = ("president", "senate", "governor")
+
+
+def offices_in_cycle(engine: sa.Engine, cycle: int) -> list[str]:
+    with engine.connect() as conn:
+        found = set(conn.execute(
+            sa.text("SELECT DISTINCT office FROM core.races WHERE cycle = :c AND district IS NULL AND state <> 'US'"),
+            {"c": cycle}).scalars())
+    return [o for o in JOINT_OFFICES if o in found]
+
+
+def build_joint_input(engine: sa.Engine, cycle: int, as_of: date, offices: list[str] | None = None,
+                      data_dir=None, race_filter=None) -> ModelInput:
+    """President, Senate and governor races of one cycle in one ModelInput (office "all"): they share
+    the national environment and each state's polling error through the structure's cross-office
+    correlation. ``race_filter``: optional callable (race_id -> bool) applied before the structure
+    is built (the backtest keeps the Democrat-vs-Republican races)."""
+    from forecast_pipeline.config import Settings
+    from forecast_pipeline.structure import build_structure
+
+    offices = list(offices or offices_in_cycle(engine, cycle))
+    parts = [build_model_input(engine, cycle, o, as_of, with_structure=False) for o in offices]
+    races = pd.concat([p.races for p in parts], ignore_index=True)
+    polls = pd.concat([p.polls for p in parts], ignore_index=True)
+    if race_filter is not None:
+        races = races[races["race_id"].map(race_filter)].reset_index(drop=True)
+        polls = polls[polls["is_national"].astype(bool) | polls["race_id"].isin(races["race_id"])]
+    # national (presidential) polls link to the presidential races only: turnout weights elsewhere are 0
+    races.loc[races["office"] != "president", "turnout_weight"] = 0.0
+    polls = polls.drop_duplicates("poll_id").sort_values(["end_date", "poll_id"]).reset_index(drop=True)
+    races = races.sort_values(["office", "race_id"]).reset_index(drop=True)
+    prior_logit, structure = build_structure(engine, data_dir or Settings.from_env().data_dir, cycle, as_of, races)
+    races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
+    return ModelInput(cycle=cycle, office="all", as_of=as_of, election_day=election_day(cycle), races=races,
+                      polls=polls, national_prior_dem_share=parts[0].national_prior_dem_share,
+                      structure=structure)

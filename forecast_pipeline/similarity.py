@@ -71,7 +71,11 @@ def race_correlation(state_corr: pd.DataFrame, states: list[str], offices: list[
     for i, a in enumerate(idx):
         for j, b in enumerate(idx):
             if i != j and a >= 0 and b >= 0:
-                c[i, j] = sc[a, b] * (1.0 if offices[i] == offices[j] else cross_office)
+                # two races of one state (a regular and a special Senate election) share the
+                # state's common part but not its own (nugget) part
+                same_office = offices[i] == offices[j]
+                base = sc[a, b] if a != b else (1.0 - NUGGET if same_office else 1.0)
+                c[i, j] = base * (1.0 if same_office else cross_office)
             elif i != j and a == b and a < 0 and states[i] == states[j]:
                 c[i, j] = cross_office
     return c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -93,7 +94,7 @@ def run_horizon(engine: sa.Engine, cycle: int, office: str, as_of: date, days_be
     diag = diagnostics(idata)
     n_polls = race_forecasts(idata, inp).set_index("race_id")["n_polls"].reindex(inp.races["race_id"]).to_numpy()
     table = _table_from_draws(inp, _share_draws(idata["posterior"], inp), actual_s, n_polls)
-    prior_table = _table_from_draws(inp, prior_draws(inp, priors), actual_s)
+    prior_table = _table_from_draws(inp, _share_draws(idata["prior"], inp), actual_s)
     base = {
         "poll_average": baselines.with_normal_crps(baselines.poll_average(inp), actual_s),
         "prior": prior_table,
@@ -111,6 +112,51 @@ def run_horizon(engine: sa.Engine, cycle: int, office: str, as_of: date, days_be
         "config_hash": str(idata.attrs.get("config_hash")),
     }
     return horizon, excluded
+
+
+def run_joint_horizon(engine: sa.Engine, cycle: int, as_of: date, days_before: int,
+                      sampler: SamplerConfig, priors: PriorConfig,
+                      log: Callable[[str], None] = print) -> dict[str, tuple[dict, list[dict]]]:
+    """One fit of every office of the cycle together (``build_joint_input``), scored office by office
+    against the same baselines as the single-office backtest (each office's baselines see only that
+    office's own polls, as in ``run_horizon``)."""
+    from forecast_pipeline.model_input import build_joint_input, offices_in_cycle
+    from forecast_pipeline.models.poll_model import fit
+    from forecast_pipeline.models.summarize import diagnostics, race_forecasts
+
+    offices = offices_in_cycle(engine, cycle)
+    actual = {o: actual_two_party(engine, cycle, o) for o in offices}
+    offices = [o for o in offices if actual[o]]
+    every = {r for o in offices for r in actual[o]}
+    joint = build_joint_input(engine, cycle, as_of, offices, race_filter=lambda r: r in every)
+    log(f"  {cycle} {'+'.join(offices)} jointly as of {as_of} ({days_before} days out): "
+        f"{len(joint.races)} races, {len(joint.polls)} polls; sampling...")
+    idata = fit(joint, sampler, priors)
+    diag = {k: float(v) for k, v in diagnostics(idata).items()}
+    counts = race_forecasts(idata, joint).set_index("race_id")["n_polls"]
+    out = {}
+    for office in offices:
+        ids = joint.races.loc[joint.races["office"] == office, "race_id"]
+        sub = joint.select_races(ids)
+        if office != "president":
+            sub = dataclasses.replace(sub, polls=sub.polls[~sub.polls["is_national"].astype(bool)].reset_index(drop=True))
+        actual_s = pd.Series(actual[office])
+        table = _table_from_draws(sub, _share_draws(idata["posterior"], sub), actual_s,
+                                  counts.reindex(sub.races["race_id"]).to_numpy())
+        base = {
+            "poll_average": baselines.with_normal_crps(baselines.poll_average(sub), actual_s),
+            "prior": _table_from_draws(sub, _share_draws(idata["prior"], sub), actual_s),
+            "uniform_swing": baselines.with_normal_crps(baselines.uniform_swing(sub), actual_s),
+        }
+        out[office] = ({
+            "as_of": as_of.isoformat(), "days_before": int(days_before), "n_polls": int(len(sub.polls)),
+            "joint_offices": offices, "diagnostics": diag, "races": _records(table),
+            "scores": score_table(table, office),
+            "baselines": {n: score_table(_with_meta(t, sub, actual_s), office) for n, t in base.items()},
+            "model_version": str(idata.attrs.get("model_version")),
+            "config_hash": str(idata.attrs.get("config_hash")),
+        }, [])
+    return out
 
 
 def _with_meta(table: pd.DataFrame, inp: ModelInput, actual: pd.Series) -> pd.DataFrame:

@@ -591,7 +591,25 @@ def fit(
     }
     idata.attrs.update(attrs)
     idata["fit_data"] = xr.DataTree(_fit_data(d))
+    idata["prior"] = xr.DataTree(prior_election_day_draws(d, seed=sampler_cfg.seed))
     return idata
+
+
+PRIOR_DRAWS = 2000
+
+
+def prior_election_day_draws(d: PreparedData, n: int = PRIOR_DRAWS, seed: int = 0) -> xr.Dataset:
+    """Draws of the Election-Day share before any poll: truth ~ N(prior, prior_cov) exactly (the
+    model's prior marginal). Stored as the ``prior`` group so the weight the polls got
+    (1 - posterior variance / prior variance) can be reported per race."""
+    rng = np.random.default_rng(seed)
+    chol = _jitter_chol(d.structure.prior_cov)
+    logit = d.prior_logit[None, :] + rng.normal(size=(n, len(d.race_ids))) @ chol.T
+    share = 1.0 / (1.0 + np.exp(-logit))
+    return xr.Dataset(
+        {"election_day_share": (("chain", "draw", "race"), share[None, :, :])},
+        coords={"chain": [0], "draw": np.arange(n), "race": list(d.race_ids)},
+    )
 
 
 def _fit_data(d: PreparedData) -> xr.Dataset:

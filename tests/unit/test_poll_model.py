@@ -20,7 +20,9 @@ from forecast_pipeline.models.poll_model import (
     MODEL_VERSION,
     POPULATIONS,
     build_model,
+    default_structure,
     fit,
+    joint_basis,
     prepare_data,
     simulate_input,
 )
@@ -72,8 +74,9 @@ def test_build_model_dims_coords_and_finite_logp(campaign):
     assert len(model.coords["poll"]) == len(inp.polls) == 80
     days = list(model.coords["day"])
     first = inp.polls["end_date"].min().date()
-    assert days[0] == first.isoformat() and days[-1] == inp.election_day.isoformat()
-    assert len(days) == (inp.election_day - first).days + 1
+    # the latent walk runs to the as-of day; the days to Election Day are integrated out exactly
+    assert days[0] == first.isoformat() and days[-1] == inp.as_of.isoformat()
+    assert len(days) == (inp.as_of - first).days + 1
     for name in ("race", "pollster", "population", "day", "poll"):  # plain str, not numpy/pandas
         assert all(type(v) is str for v in model.coords[name]), name
 
@@ -111,6 +114,41 @@ def test_prepare_data_drops_are_counted(campaign):
 
     with pytest.raises(ValueError, match="after election_day"):
         prepare_data(dataclasses.replace(inp, as_of=ed + timedelta(days=1)), PriorConfig())
+
+
+def test_joint_basis_diagonalises_both_covariances():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 6))
+    a = x @ x.T + 0.1 * np.eye(6)
+    y = rng.normal(size=(6, 3))
+    b = y @ y.T  # singular on purpose: rank 3
+    g, d = joint_basis(a, b)
+    np.testing.assert_allclose(g @ g.T, a, atol=1e-8)
+    np.testing.assert_allclose(g @ np.diag(d) @ g.T, b, atol=1e-8)
+    assert (d >= 0).all() and int((d > 1e-8).sum()) == 3
+
+
+def test_prior_implies_the_structure_covariances(campaign):
+    """Prior draws of the model: truth ~ N(prior, A); the poll-visible level minus the truth (the
+    systematic error) has covariance B x nu / (nu - 2) (a multivariate t) -- checked by Monte Carlo."""
+    import pymc as pm
+
+    inp, _ = campaign
+    priors = PriorConfig()
+    st = default_structure(inp.races, priors)
+    with build_model(inp.without_polls(), priors):
+        pp = pm.sample_prior_predictive(draws=6000, var_names=["election_day_share", "polling_error"],
+                                        random_seed=3)
+    share = pp["prior"]["election_day_share"].values.reshape(-1, len(inp.races))
+    truth = _logit(share)
+    np.testing.assert_allclose(truth.mean(0), _logit(inp.races["prior_dem_share"]), atol=0.02)
+    np.testing.assert_allclose(np.cov(truth.T), st.prior_cov, atol=0.003)
+    err = pp["prior"]["polling_error"].values.reshape(-1, len(inp.races))
+    t_var = st.bias_nu / (st.bias_nu - 2.0)
+    np.testing.assert_allclose(np.cov(err.T), st.bias_cov * t_var, rtol=0.2, atol=0.001)
+    # fat tails: excess kurtosis of a t(5) is 6; a normal's is 0
+    z = err[:, 0] / err[:, 0].std()
+    assert np.mean(z**4) - 3 > 1.5
 
 
 def test_config_hash_tracks_every_setting():
@@ -154,13 +192,17 @@ def test_fit_attrs(fitted, campaign):
     assert a["n_polls"] == 80 and a["n_polls_national"] == 20
 
 
-def test_election_day_share_recovers_truth(fitted, campaign):
+def test_poll_level_recovers_truth(fitted, campaign):
+    # The polls see truth + systematic error; what they can recover is the poll-visible level.
     inp, truth = campaign
     fc = race_forecasts(fitted, inp).set_index("race_id")
+    last = fitted["posterior"]["trend"].isel(day=-1).mean(("chain", "draw"))
     well_polled = fc.index[fc["n_polls"] >= 20]
     assert len(well_polled) >= 1
     for r in well_polled:
-        assert abs(fc.loc[r, "dem_two_party_mean"] - truth.election_day_share[r]) < 0.03, r
+        assert abs(float(last.sel(race=r)) - truth.poll_visible_share[r]) < 0.03, r
+        # and the Election-Day truth lies inside the forecast's 80% interval or close to it
+        assert fc.loc[r, "dem_two_party_q10"] - 0.02 <= truth.election_day_share[r] <= fc.loc[r, "dem_two_party_q90"] + 0.02
 
 
 def test_house_effect_sign(fitted):
@@ -185,8 +227,8 @@ def test_unpolled_race_falls_back_to_prior(fitted, campaign):
     swing = shift[polled].mean()
     lo, hi = sorted((0.0, swing))
     assert lo - 0.03 <= shift[UNPOLLED] <= hi + 0.03
-    # ... with prior-sized uncertainty: at least race_dev_sd and the polling-error terms
-    # (sqrt(0.08^2 + 0.05^2 + 0.052^2) = 0.108 logit), and wider than any polled race.
+    # ... with prior-sized uncertainty (race_dev_sd 0.08 plus the shared national terms) and wider
+    # than any polled race.
     sd = logit_draws.std(axis=0)
     assert sd[UNPOLLED] > 0.1
     assert sd[UNPOLLED] > sd[polled].max()

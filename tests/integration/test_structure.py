@@ -1,0 +1,114 @@
+"""The model's prior (fundamentals, state similarity, historical polling error) on real data: its
+numbers are sane and nothing from the forecast cycle or later reaches it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast_pipeline import fundamentals, history, similarity
+from forecast_pipeline.model_input import build_joint_input, build_model_input
+from forecast_pipeline.polling_error import historical_errors, polling_error_scale
+from forecast_pipeline.structure import build_structure
+
+
+def test_history_stops_before_the_cycle(data_dir):
+    assert history.presidential_history(data_dir, 2016)["cycle"].max() == 2012
+    assert history.latest_acs_year(2008) is None          # ACS 2008 was released in 2009
+    assert history.latest_acs_year(2016) == 2012
+    assert history.latest_acs_year(2020) == 2018
+    nat = fundamentals.tfc_national(data_dir, 2016, days_to_election=1)
+    assert max(nat.details["tfc_train_years"]) == 2012
+    # 2016 inputs: Obama's June net approval +4, Q2 GDP 1.1, second term -> a close race
+    assert 0.47 < nat.dem_share < 0.52
+    # 2020: Q2 GDP (-31.4) is outside 1948-2016; it is clipped to the fitted range, not extrapolated
+    nat20 = fundamentals.tfc_national(data_dir, 2020, days_to_election=1)
+    assert nat20.details["q2gdp_clipped"] and nat20.details["q2gdp_used"] == pytest.approx(-7.9)
+    assert 0.5 < nat20.dem_share < 0.56
+
+
+def test_tfc_uncertainty_grows_with_days_to_election(data_dir):
+    near = fundamentals.tfc_national(data_dir, 2012, 1).sd_logit
+    far = fundamentals.tfc_national(data_dir, 2012, 150).sd_logit
+    assert far > near * 1.15
+
+
+def test_state_similarity_is_a_valid_correlation(data_dir):
+    c = similarity.state_correlation(data_dir, 2016)
+    m = c.to_numpy()
+    assert m.shape == (51, 51)
+    np.testing.assert_allclose(np.diag(m), 1.0)
+    assert (m > 0).all() and np.linalg.eigvalsh(m).min() > 0.1   # positive definite, no negatives
+    # neighbours and demographic twins are close; opposites are far
+    assert c.loc["WI", "MI"] > 0.8 and c.loc["MN", "WI"] > 0.7
+    assert c.loc["MS", "VT"] < 0.45 and c.loc["WI", "MI"] > c.loc["WI", "MS"]
+
+
+def test_polling_error_uses_only_earlier_cycles(loaded, engine):
+    keys = historical_errors(engine, 2016)
+    assert keys and all(int(k.split("-")[0]) < 2016 for k in keys)
+    scale = polling_error_scale(engine, 2016, "president")
+    # RMS national miss of the final polls 1990-2014 is a couple of points of logit share
+    assert 0.03 < scale.national_sd_logit < 0.12
+    assert 0.02 < scale.race_sd_logit < 0.12
+    # with 2016 and 2020 in the history (both big misses) the 2022 scale is larger
+    assert polling_error_scale(engine, 2022, "president").race_sd_logit > scale.race_sd_logit
+
+
+def test_structure_does_not_change_when_the_cycle_results_change(loaded, engine, data_dir):
+    """No look-ahead in the prior: it must not depend on the forecast cycle's own results. The 2016
+    prior is built, the 2016 presidential results are perturbed inside a rolled-back transaction,
+    and it is built again."""
+    races = pd.DataFrame({"race_id": ["2016-president-PA", "2016-president-WI", "2016-senate-PA-c3"],
+                          "state": ["PA", "WI", "PA"], "office": ["president", "president", "senate"]})
+    from forecast_pipeline import polling_error
+
+    before, st_before = build_structure(engine, data_dir, 2016, date(2016, 11, 7), races)
+    # triple every 2016 Democratic vote count (president and Senate): every 2016 outcome changes
+    sql = ("UPDATE core.results x SET votes = votes {op} 3 FROM core.candidates k, core.races r "
+           "WHERE x.candidate_id = k.candidate_id AND x.race_id = r.race_id AND k.party = 'DEM' "
+           "AND r.cycle = 2016 AND r.office IN ('president', 'senate')")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql.format(op="*"))
+    try:
+        polling_error._cached.cache_clear()
+        after, st_after = build_structure(engine, data_dir, 2016, date(2016, 11, 7), races)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql.format(op="/"))
+    np.testing.assert_allclose(before, after)
+    np.testing.assert_allclose(st_before.prior_cov, st_after.prior_cov)
+    np.testing.assert_allclose(st_before.bias_cov, st_after.bias_cov)
+    assert st_before.info["downballot"]["downballot_train_cycles"][-1] < 2016
+
+
+def test_downballot_prior_knows_incumbents(loaded, engine, data_dir):
+    inp = build_model_input(engine, 2018, "senate", date(2018, 11, 5))
+    inc = inp.structure.info["incumbency"]
+    # 2018: Democrats Manchin (WV) and Tester (MT) ran for re-election in Trump states
+    wv = next(k for k in inc if "-WV-" in k)
+    mt = next(k for k in inc if "-MT-" in k)
+    assert inc[wv] == {"seat_party": 1, "incumbent_running": 1}
+    assert inc[mt] == {"seat_party": 1, "incumbent_running": 1}
+    coef = inp.structure.info["downballot"]["downballot_coefficients"]
+    assert coef["incumbent_running"] > 0 and coef["lean_senate"] > 0.5
+    prior = inp.races.set_index("state")["prior_dem_share"]
+    # an incumbent Democrat in a Trump +40 state still gets a competitive prior
+    assert prior["WV"] > 0.4
+
+
+def test_joint_input_links_offices(loaded, engine):
+    inp = build_joint_input(engine, 2020, date(2020, 11, 2))
+    offices = set(inp.races["office"])
+    assert offices == {"president", "senate", "governor"}
+    w = inp.races.set_index("race_id")["turnout_weight"]
+    assert (w[inp.races.set_index("race_id")["office"] != "president"] == 0).all()
+    c = inp.structure.race_corr
+    ids = inp.races["race_id"].tolist()
+    pa_p, pa_s = ids.index("2020-president-PA"), ids.index("2020-president-NC")
+    nc_s = next(i for i, r in enumerate(ids) if r.startswith("2020-senate-NC"))
+    assert c[ids.index("2020-president-NC"), nc_s] == pytest.approx(0.7)   # same state, other office
+    assert 0 < c[pa_p, nc_s] < c[pa_s, nc_s]
