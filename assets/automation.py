@@ -27,11 +27,13 @@ PRIORITY_TAGS = {"dagster/priority": "10"}
 forecast_job = dg.define_asset_job(
     "forecast_job",
     selection=dg.AssetSelection.assets(*FORECAST_KEYS) | dg.AssetSelection.checks(*FORECAST_CHECKS),
-    partitions_def=FORECAST_PARTITIONS,
     description="The forecast path for one as-of date x office partition.",
 )
-ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.assets(["raw", "polls"]),
-                                 description="Load every data file into PostgreSQL and rebuild core.")
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets(["raw", "polls"]),
+    description="Load every data file into PostgreSQL and rebuild core.",
+)
 
 
 def nightly_run_requests(day: date, offices: list[str], trigger: str = "nightly") -> list[dg.RunRequest]:
@@ -45,16 +47,24 @@ def nightly_run_requests(day: date, offices: list[str], trigger: str = "nightly"
     ]
 
 
-@dg.schedule(cron_schedule="0 5 * * *", job=ingest_job, execution_timezone="UTC",
-             default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Load new and changed data files every night.")
+@dg.schedule(
+    cron_schedule="0 5 * * *",
+    job=ingest_job,
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Load new and changed data files every night.",
+)
 def nightly_ingest(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=f"ingest-{context.scheduled_execution_time:%Y-%m-%d}", tags=PRIORITY_TAGS)
 
 
-@dg.schedule(cron_schedule="0 6 * * *", job=forecast_job, execution_timezone="UTC",
-             default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Today's forecast for every office with races in the current cycle.")
+@dg.schedule(
+    cron_schedule="0 6 * * *",
+    job=forecast_job,
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Today's forecast for every office with races in the current cycle.",
+)
 def nightly_forecast(context: dg.ScheduleEvaluationContext, database: Database):
     day = context.scheduled_execution_time.date()
     cycle = cycle_for(day)
@@ -125,25 +135,34 @@ def poll_sensor_step(engine: sa.Engine, cursor: str | None, today: date, now: da
     for r in taken:
         for co in r["cycle_offices"]:
             cycle, office = int(co.split(":")[0]), co.split(":")[1]
-            if office not in FORECAST_PARTITIONS.get_partitions_def_for_dimension("office").get_partition_keys():
+            if (
+                office
+                not in FORECAST_PARTITIONS.get_partitions_def_for_dimension("office").get_partition_keys()
+            ):
                 continue
             as_of = min(today, election_day(cycle))
             if as_of < start or cycle_for(as_of) != cycle:
                 continue  # a cycle before the partitions, or one that has not started by today
             targets[(as_of, office)] = max(targets.get((as_of, office), 0), r["load_id"])
     requests = [
-        dg.RunRequest(run_key=f"polls-{load_id}-{as_of.isoformat()}-{office}",
-                      partition_key=partition_key(as_of, office),
-                      tags={**PRIORITY_TAGS, "forecast/trigger": "new_polls"})
+        dg.RunRequest(
+            run_key=f"polls-{load_id}-{as_of.isoformat()}-{office}",
+            partition_key=partition_key(as_of, office),
+            tags={**PRIORITY_TAGS, "forecast/trigger": "new_polls"},
+        )
         for (as_of, office), load_id in sorted(targets.items())
     ]
     skip = None if requests else f"{len(taken)} new load(s), none for a forecast partition"
     return requests, new_cursor, skip
 
 
-@dg.sensor(job=forecast_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Requests a forecast run for each cycle x office with newly loaded polls "
-                       "(cursor: load time in ops.load_runs).")
+@dg.sensor(
+    job=forecast_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Requests a forecast run for each cycle x office with newly loaded polls "
+    "(cursor: load time in ops.load_runs).",
+)
 def new_polls(context: dg.SensorEvaluationContext, database: Database):
     today = datetime.now(tz=UTC).date()
     requests, cursor, skip = poll_sensor_step(database.engine(), context.cursor, today)

@@ -10,10 +10,16 @@ from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = [*dg.load_assets_from_modules([ingest]), *forecast.FORECAST_ASSETS]
 BACKTEST_ASSETS = dg.load_assets_from_modules([backtest])
-CHECKS = [*dg.load_asset_checks_from_modules([ingest]), *forecast.FORECAST_CHECKS, *freshness.FRESHNESS_CHECKS]
+CHECKS = [
+    *dg.load_asset_checks_from_modules([ingest]),
+    *forecast.FORECAST_CHECKS,
+    *freshness.FRESHNESS_CHECKS,
+]
 JOBS = [
     *automation.JOBS,
-    dg.define_asset_job("backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS),
+    dg.define_asset_job(
+        "backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS
+    ),
 ]
 SCHEDULES = [*automation.SCHEDULES]
 SENSORS = [*automation.SENSORS, freshness.FRESHNESS_SENSOR]

@@ -27,8 +27,9 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         kinds={"postgres", "pandera"},
         owners=OWNERS,
     )
-    def validated_polls(context: dg.AssetExecutionContext, database: Database,
-                        target: ForecastTarget) -> pd.DataFrame:
+    def validated_polls(
+        context: dg.AssetExecutionContext, database: Database, target: ForecastTarget
+    ) -> pd.DataFrame:
         """Polls visible on the as-of date for the forecast's cycle and office, validated by pandera.
 
         Visible means ended on or before as-of and, where the source says when it was published,
@@ -47,19 +48,25 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
             out = VisiblePolls.validate(polls, lazy=True)
         except pandera.errors.SchemaErrors:
             out = polls
-        context.add_output_metadata({
-            "dagster/row_count": len(out),
-            "forecast": f.label,
-            "latest_end_date": str(pd.to_datetime(out["end_date"]).max().date()) if len(out) else "none",
-            "national_polls": int((out["state"] == "US").sum()),
-            "preview": dg.MetadataValue.md(
-                out.sort_values("end_date").tail(20).to_markdown(index=False) if len(out) else "no polls"),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": len(out),
+                "forecast": f.label,
+                "latest_end_date": str(pd.to_datetime(out["end_date"]).max().date()) if len(out) else "none",
+                "national_polls": int((out["state"] == "US").sum()),
+                "preview": dg.MetadataValue.md(
+                    out.sort_values("end_date").tail(20).to_markdown(index=False) if len(out) else "no polls"
+                ),
+            }
+        )
         return out
 
-    @dg.asset_check(asset=["core", "validated_polls"], blocking=True,
-                    description="pandera schema VisiblePolls: types, shares in [0, 100], D + R <= 100.5, "
-                                "one row per poll")
+    @dg.asset_check(
+        asset=["core", "validated_polls"],
+        blocking=True,
+        description="pandera schema VisiblePolls: types, shares in [0, 100], D + R <= 100.5, "
+        "one row per poll",
+    )
     def polls_valid(validated_polls: pd.DataFrame) -> dg.AssetCheckResult:
         import pandera.errors
 
@@ -74,29 +81,47 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
                 passed=False,
                 severity=dg.AssetCheckSeverity.ERROR,
                 description="; ".join(f"{n} row(s) fail {c}" for c, n in summary.head(5).items()),
-                metadata={"failure_cases": len(cases),
-                          "cases": dg.MetadataValue.md(cases.head(30).to_markdown(index=False))},
+                metadata={
+                    "failure_cases": len(cases),
+                    "cases": dg.MetadataValue.md(cases.head(30).to_markdown(index=False)),
+                },
             )
-        return dg.AssetCheckResult(passed=True, description=f"{len(validated_polls)} polls pass the schema",
-                                   metadata={"rows": len(validated_polls)})
+        return dg.AssetCheckResult(
+            passed=True,
+            description=f"{len(validated_polls)} polls pass the schema",
+            metadata={"rows": len(validated_polls)},
+        )
 
-    @dg.asset(key=["model", "input"], partitions_def=partitions_def, group_name="model", kinds={"pandas"},
-              owners=OWNERS, ins={"validated_polls": dg.AssetIn(["core", "validated_polls"])})
-    def model_input(context: dg.AssetExecutionContext, database: Database, target: ForecastTarget,
-                    validated_polls: pd.DataFrame):
+    @dg.asset(
+        key=["model", "input"],
+        partitions_def=partitions_def,
+        group_name="model",
+        kinds={"pandas"},
+        owners=OWNERS,
+        ins={"validated_polls": dg.AssetIn(["core", "validated_polls"])},
+    )
+    def model_input(
+        context: dg.AssetExecutionContext,
+        database: Database,
+        target: ForecastTarget,
+        validated_polls: pd.DataFrame,
+    ):
         """Races (with the previous-election prior) and the polls the model will see."""
         from forecast_pipeline.model_input import build_model_input
 
         f = forecast_for(context, target)
         inp = build_model_input(database.engine(), f.cycle, f.office, f.as_of, polls=validated_polls)
-        context.add_output_metadata({
-            "dagster/row_count": len(inp.polls),
-            "forecast": f.label,
-            "races": len(inp.races), "polls": len(inp.polls),
-            "national_polls": int(inp.polls["is_national"].sum()),
-            "imputed_sample_sizes": int(inp.polls["sample_size_imputed"].sum()),
-            "election_day": str(inp.election_day),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": len(inp.polls),
+                "forecast": f.label,
+                "races": len(inp.races),
+                "polls": len(inp.polls),
+                "national_polls": int(inp.polls["is_national"].sum()),
+                "imputed_sample_sizes": int(inp.polls["sample_size_imputed"].sum()),
+                "election_day": str(inp.election_day),
+            }
+        )
         return inp
 
     @dg.asset(
@@ -119,18 +144,23 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
 
         idata = fit(model_input, target.sampler_config(), PriorConfig())
         diag = diagnostics(idata)
-        context.add_output_metadata({
-            "max_rhat": float(diag["max_rhat"]),
-            "min_ess_bulk": float(diag["min_ess_bulk"]),
-            "divergences": int(diag["divergences"]),
-            "sampling_seconds": float(diag["sampling_seconds"]),
-            "sampler": str(idata.attrs.get("sampler")),
-            "config_hash": str(idata.attrs.get("config_hash")),
-        })
+        context.add_output_metadata(
+            {
+                "max_rhat": float(diag["max_rhat"]),
+                "min_ess_bulk": float(diag["min_ess_bulk"]),
+                "divergences": int(diag["divergences"]),
+                "sampling_seconds": float(diag["sampling_seconds"]),
+                "sampler": str(idata.attrs.get("sampler")),
+                "config_hash": str(idata.attrs.get("config_hash")),
+            }
+        )
         return idata
 
-    @dg.asset_check(asset=["model", "posterior"], blocking=True,
-                    description="r-hat, bulk ESS and divergences within the gate; a failed fit is not published")
+    @dg.asset_check(
+        asset=["model", "posterior"],
+        blocking=True,
+        description="r-hat, bulk ESS and divergences within the gate; a failed fit is not published",
+    )
     def convergence(target: ForecastTarget, posterior) -> dg.AssetCheckResult:
         from forecast_pipeline.models.summarize import diagnostics
 
@@ -149,11 +179,17 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
             metadata={k: float(v) for k, v in diag.items()},
         )
 
-    @dg.asset(key=["forecast", "race_forecasts"], partitions_def=partitions_def, group_name="publish",
-              kinds={"postgres", "pandas"}, owners=OWNERS,
-              ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])})
-    def race_forecasts(context: dg.AssetExecutionContext, database: Database, model_input,
-                       posterior) -> pd.DataFrame:
+    @dg.asset(
+        key=["forecast", "race_forecasts"],
+        partitions_def=partitions_def,
+        group_name="publish",
+        kinds={"postgres", "pandas"},
+        owners=OWNERS,
+        ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])},
+    )
+    def race_forecasts(
+        context: dg.AssetExecutionContext, database: Database, model_input, posterior
+    ) -> pd.DataFrame:
         """Per race: P(Democratic win), mean and 10/50/90% quantiles of the Democratic two-party share,
         the actual result where known; written to forecast.* in one transaction with the run's scores."""
         from forecast_pipeline.publish import build_forecast_table, publish_forecast
@@ -161,21 +197,35 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
 
         engine = database.engine()
         table, scores = build_forecast_table(engine, model_input, posterior)
-        run_id = publish_forecast(engine, model_input, posterior, table, scores, dagster_run_id=context.run_id,
-                                  posterior_path=posterior.attrs.get("posterior_path"))
+        run_id = publish_forecast(
+            engine,
+            model_input,
+            posterior,
+            table,
+            scores,
+            dagster_run_id=context.run_id,
+            posterior_path=posterior.attrs.get("posterior_path"),
+        )
         title = f"P(Democratic win), {model_input.cycle} {model_input.office} as of {model_input.as_of}"
-        context.add_output_metadata({
-            "dagster/row_count": len(table),
-            "forecast_run_id": run_id,
-            **{k: float(v) for k, v in scores.items() if v is not None},
-            "preview": dg.MetadataValue.md(table.head(60).to_markdown(index=False, floatfmt=".3f")),
-            "map": png_md(tile_map_png(table, title), "forecast tile map"),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": len(table),
+                "forecast_run_id": run_id,
+                **{k: float(v) for k, v in scores.items() if v is not None},
+                "preview": dg.MetadataValue.md(table.head(60).to_markdown(index=False, floatfmt=".3f")),
+                "map": png_md(tile_map_png(table, title), "forecast tile map"),
+            }
+        )
         return table
 
-    @dg.asset(key=["diagnostics", "convergence_summary"], partitions_def=partitions_def,
-              group_name="diagnostics", kinds={"arviz", "png"}, owners=OWNERS,
-              ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])})
+    @dg.asset(
+        key=["diagnostics", "convergence_summary"],
+        partitions_def=partitions_def,
+        group_name="diagnostics",
+        kinds={"arviz", "png"},
+        owners=OWNERS,
+        ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])},
+    )
     def convergence_summary(context: dg.AssetExecutionContext, model_input, posterior) -> pd.DataFrame:
         """r-hat, ESS, divergences and sampling time; state trend lines, the forest plot and the house
         effects, saved under artifacts/ and shown here as images."""
@@ -190,23 +240,38 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         if house is not None:
             files["house_effects"] = out_dir / "house_effects.png"
             files["house_effects"].write_bytes(house)
-        context.add_output_metadata({
-            "dagster/row_count": len(summary),
-            **{k: float(v) for k, v in diag.items()},
-            "summary": dg.MetadataValue.md(summary.head(30).to_markdown(floatfmt=".3f")),
-            **{f"plot_{name}": dg.MetadataValue.path(str(path)) for name, path in files.items()},
-            "trend": png_md(files["trend"].read_bytes(), "state trend lines"),
-            "forest": png_md(files["forest"].read_bytes(), "Election-Day shares"),
-            **({"house_effects": png_md(house, "house effects")} if house is not None else {}),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": len(summary),
+                **{k: float(v) for k, v in diag.items()},
+                "summary": dg.MetadataValue.md(summary.head(30).to_markdown(floatfmt=".3f")),
+                **{f"plot_{name}": dg.MetadataValue.path(str(path)) for name, path in files.items()},
+                "trend": png_md(files["trend"].read_bytes(), "state trend lines"),
+                "forest": png_md(files["forest"].read_bytes(), "Election-Day shares"),
+                **({"house_effects": png_md(house, "house effects")} if house is not None else {}),
+            }
+        )
         return summary
 
-    @dg.asset(key=["report", "forecast_report"], partitions_def=partitions_def, group_name="report",
-              kinds={"html", "csv"}, owners=OWNERS,
-              ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"]),
-                   "race_forecasts": dg.AssetIn(["forecast", "race_forecasts"])})
-    def forecast_report(context: dg.AssetExecutionContext, database: Database, model_input, posterior,
-                        race_forecasts: pd.DataFrame) -> dict:
+    @dg.asset(
+        key=["report", "forecast_report"],
+        partitions_def=partitions_def,
+        group_name="report",
+        kinds={"html", "csv"},
+        owners=OWNERS,
+        ins={
+            "model_input": dg.AssetIn(["model", "input"]),
+            "posterior": dg.AssetIn(["model", "posterior"]),
+            "race_forecasts": dg.AssetIn(["forecast", "race_forecasts"]),
+        },
+    )
+    def forecast_report(
+        context: dg.AssetExecutionContext,
+        database: Database,
+        model_input,
+        posterior,
+        race_forecasts: pd.DataFrame,
+    ) -> dict:
         """The self-contained HTML report of this forecast (topline, electoral-vote or seat distribution,
         tile map, trend chart, what changed since the previous forecast, diagnostics) and the CSV
         exports of the race table and the simulations, under artifacts/reports/."""
@@ -216,14 +281,16 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         inp = model_input
         out_dir = Settings.from_env().artifacts_dir / "reports" / f"{inp.cycle}-{inp.office}-{inp.as_of}"
         rep = build_report(database.engine(), inp.cycle, inp.office, inp.as_of, out_dir, idata=posterior)
-        context.add_output_metadata({
-            "dagster/row_count": rep["n_races"],
-            "html": dg.MetadataValue.path(str(rep["html"])),
-            "races_csv": dg.MetadataValue.path(str(rep["races_csv"])),
-            "simulations_csv": dg.MetadataValue.path(str(rep["simulations_csv"])),
-            "topline": dg.MetadataValue.md(rep["topline_md"]),
-            "distribution": png_md(rep["distribution_png"], "distribution"),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": rep["n_races"],
+                "html": dg.MetadataValue.path(str(rep["html"])),
+                "races_csv": dg.MetadataValue.path(str(rep["races_csv"])),
+                "simulations_csv": dg.MetadataValue.path(str(rep["simulations_csv"])),
+                "topline": dg.MetadataValue.md(rep["topline_md"]),
+                "distribution": png_md(rep["distribution_png"], "distribution"),
+            }
+        )
         return {k: str(v) for k, v in rep.items() if k in ("html", "races_csv", "simulations_csv")}
 
     assets = [validated_polls, model_input, posterior, race_forecasts, convergence_summary, forecast_report]

@@ -14,6 +14,7 @@ with warnings.catch_warnings():
         lower_bound_delta=timedelta(hours=26),
     )
     FRESHNESS_SENSOR = dg.build_sensor_for_freshness_checks(
-        freshness_checks=FRESHNESS_CHECKS, name="freshness_checks_sensor",
+        freshness_checks=FRESHNESS_CHECKS,
+        name="freshness_checks_sensor",
         default_status=dg.DefaultSensorStatus.STOPPED,
     )

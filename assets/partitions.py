@@ -15,10 +15,12 @@ from forecast_pipeline.cycles import FORECAST_OFFICES, cycle_for
 
 FORECAST_START = "2008-01-01"
 
-FORECAST_PARTITIONS = dg.MultiPartitionsDefinition({
-    "as_of": dg.DailyPartitionsDefinition(start_date=FORECAST_START, end_offset=1, timezone="UTC"),
-    "office": dg.StaticPartitionsDefinition(list(FORECAST_OFFICES)),
-})
+FORECAST_PARTITIONS = dg.MultiPartitionsDefinition(
+    {
+        "as_of": dg.DailyPartitionsDefinition(start_date=FORECAST_START, end_offset=1, timezone="UTC"),
+        "office": dg.StaticPartitionsDefinition(list(FORECAST_OFFICES)),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,18 @@ def offices_with_races(engine: sa.Engine, cycle: int, offices=FORECAST_OFFICES) 
                 if cycle % 4:
                     continue
                 has = conn.execute(
-                    sa.text("SELECT EXISTS (SELECT 1 FROM core.races r JOIN core.results x USING (race_id) "
-                            "WHERE r.cycle = :c AND r.office = 'president' AND r.state <> 'US')"),
+                    sa.text(
+                        "SELECT EXISTS (SELECT 1 FROM core.races r JOIN core.results x USING (race_id) "
+                        "WHERE r.cycle = :c AND r.office = 'president' AND r.state <> 'US')"
+                    ),
                     {"c": cycle - 4},
                 ).scalar()
             else:
                 has = conn.execute(
-                    sa.text("SELECT EXISTS (SELECT 1 FROM core.races WHERE cycle = :c AND office = :o "
-                            "AND district IS NULL AND state <> 'US')"),
+                    sa.text(
+                        "SELECT EXISTS (SELECT 1 FROM core.races WHERE cycle = :c AND office = :o "
+                        "AND district IS NULL AND state <> 'US')"
+                    ),
                     {"c": cycle, "o": office},
                 ).scalar()
             if has:

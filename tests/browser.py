@@ -24,8 +24,16 @@ def artifacts_dir() -> Path:
 
 
 def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
-    base = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--hide-scrollbars", "--no-first-run", "--disable-extensions"]
+    base = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-extensions",
+    ]
     return subprocess.run(base + args, capture_output=True, text=True, timeout=timeout, check=True)
 
 
@@ -38,8 +46,16 @@ def dump_dom(url: str, extra: list[str] | None = None, budget_ms: int = 5000) ->
     return _run([*(extra or []), f"--virtual-time-budget={budget_ms}", "--dump-dom", url]).stdout
 
 
-def screenshot(url: str, path: Path, size: str = "1100,2600", extra: list[str] | None = None,
-               budget_ms: int = 5000) -> Path:
-    _run([*(extra or []), f"--window-size={size}", f"--virtual-time-budget={budget_ms}",
-          f"--screenshot={path}", url])
+def screenshot(
+    url: str, path: Path, size: str = "1100,2600", extra: list[str] | None = None, budget_ms: int = 5000
+) -> Path:
+    _run(
+        [
+            *(extra or []),
+            f"--window-size={size}",
+            f"--virtual-time-budget={budget_ms}",
+            f"--screenshot={path}",
+            url,
+        ]
+    )
     return path

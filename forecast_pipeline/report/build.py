@@ -19,16 +19,23 @@ class ReportError(RuntimeError):
 
 def published_run(engine: sa.Engine, cycle: int, office: str, as_of: dt.date) -> dict:
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.text("SELECT * FROM forecast.runs WHERE cycle = :c AND office = :o AND as_of = :d "
-                    "AND status = 'published' ORDER BY run_id DESC LIMIT 1"),
-            {"c": cycle, "o": office, "d": as_of},
-        ).mappings().first()
+        row = (
+            conn.execute(
+                sa.text(
+                    "SELECT * FROM forecast.runs WHERE cycle = :c AND office = :o AND as_of = :d "
+                    "AND status = 'published' ORDER BY run_id DESC LIMIT 1"
+                ),
+                {"c": cycle, "o": office, "d": as_of},
+            )
+            .mappings()
+            .first()
+        )
     if row is None:
         raise ReportError(
             f"no published forecast for {cycle} {office} as of {as_of}; make one first with "
             f"`forecast-pipeline run --cycle {cycle} --office {office} --as-of {as_of}` "
-            "(or materialize that partition in Dagster)")
+            "(or materialize that partition in Dagster)"
+        )
     return dict(row)
 
 
@@ -52,8 +59,15 @@ def _load_idata(run: dict):
         return None, f"posterior {path} cannot be read by this code: {exc}"
 
 
-def build_report(engine: sa.Engine, cycle: int, office: str, as_of: dt.date, out_dir: str | Path,
-                 idata=None, simulations: pd.DataFrame | None = None) -> dict:
+def build_report(
+    engine: sa.Engine,
+    cycle: int,
+    office: str,
+    as_of: dt.date,
+    out_dir: str | Path,
+    idata=None,
+    simulations: pd.DataFrame | None = None,
+) -> dict:
     """Write report.html, races.csv and simulations.csv for the published forecast of (cycle, office,
     as_of) into ``out_dir``. ``simulations`` (draw, race_key, share_dem) overrides the posterior draws;
     ``idata`` saves re-reading the posterior from disk."""
@@ -63,10 +77,15 @@ def build_report(engine: sa.Engine, cycle: int, office: str, as_of: dt.date, out
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     run = published_run(engine, cycle, office, as_of)
-    table = _read(engine, "SELECT * FROM forecast.race_forecasts WHERE run_id = :r ORDER BY race_id",
-                  r=run["run_id"]).drop(columns=["run_id"])
-    trend = _read(engine, "SELECT race_id, day, dem_two_party_mean AS mean, dem_two_party_q10 AS q10, "
-                  "dem_two_party_q90 AS q90 FROM forecast.race_trend WHERE run_id = :r", r=run["run_id"])
+    table = _read(
+        engine, "SELECT * FROM forecast.race_forecasts WHERE run_id = :r ORDER BY race_id", r=run["run_id"]
+    ).drop(columns=["run_id"])
+    trend = _read(
+        engine,
+        "SELECT race_id, day, dem_two_party_mean AS mean, dem_two_party_q10 AS q10, "
+        "dem_two_party_q90 AS q90 FROM forecast.race_trend WHERE run_id = :r",
+        r=run["run_id"],
+    )
     scores = _read(engine, "SELECT metric, value FROM forecast.scores WHERE run_id = :r", r=run["run_id"])
 
     sims_note = None
@@ -90,27 +109,41 @@ def build_report(engine: sa.Engine, cycle: int, office: str, as_of: dt.date, out
             dem_ev = sim.electoral_votes_by_draw(simulations, ev_by_race)
             topline = {"kind": "electoral_votes", **sim.electoral_topline(dem_ev, total)}
             dist = sim.distribution(dem_ev)
-            dist_png = plots.distribution_png(dist, "Democratic electoral votes", topline["needed"],
-                                              f"Electoral votes in {topline['n_draws']:,} simulations")
+            dist_png = plots.distribution_png(
+                dist,
+                "Democratic electoral votes",
+                topline["needed"],
+                f"Electoral votes in {topline['n_draws']:,} simulations",
+            )
         else:
             seats = sim.seats_by_draw(simulations)
             n = int(simulations["race_key"].nunique())
             topline = {"kind": "seats", **sim.seat_topline(seats, n)}
             dist = sim.distribution(seats)
             noun = "seats" if office == "senate" else "governorships"
-            dist_png = plots.distribution_png(dist, f"Democratic {noun} won of the {n} up", None,
-                                              f"{noun.capitalize()} won in {topline['n_draws']:,} simulations")
+            dist_png = plots.distribution_png(
+                dist,
+                f"Democratic {noun} won of the {n} up",
+                None,
+                f"{noun.capitalize()} won in {topline['n_draws']:,} simulations",
+            )
 
     prev = ch.previous_run(engine, run)
     new_polls = changes = None
     if prev is not None:
-        prev_table = _read(engine, "SELECT * FROM forecast.race_forecasts WHERE run_id = :r", r=prev["run_id"])
+        prev_table = _read(
+            engine, "SELECT * FROM forecast.race_forecasts WHERE run_id = :r", r=prev["run_id"]
+        )
         new_polls = ch.new_polls(engine, cycle, office, prev["as_of"], as_of)
         changes = ch.race_changes(table, prev_table, new_polls)
     why = ch.explain(run, prev, changes, new_polls)
 
     closest = table.iloc[(table["p_dem_win"] - 0.5).abs().argsort()[:8]]["race_id"].tolist()
-    trend_png = plots.trend_png(trend, closest, "Closest races: latent support, mean and 80% band") if len(trend) else b""
+    trend_png = (
+        plots.trend_png(trend, closest, "Closest races: latent support, mean and 80% band")
+        if len(trend)
+        else b""
+    )
     map_probs = plots.p_by_state(table)
 
     races_csv = out_dir / "races.csv"
@@ -121,14 +154,31 @@ def build_report(engine: sa.Engine, cycle: int, office: str, as_of: dt.date, out
     else:
         pd.DataFrame(columns=sim.SIM_COLUMNS).to_csv(sims_csv, index=False)
     html_path = out_dir / "report.html"
-    html_path.write_text(render(
-        title=title, run=run, table=table, topline=topline, dist_png=dist_png, map_probs=map_probs,
-        trend_png=trend_png, why=why, changes=changes, new_polls=new_polls, scores=scores,
-        sims_note=sims_note,
-    ), encoding="utf-8")
+    html_path.write_text(
+        render(
+            title=title,
+            run=run,
+            table=table,
+            topline=topline,
+            dist_png=dist_png,
+            map_probs=map_probs,
+            trend_png=trend_png,
+            why=why,
+            changes=changes,
+            new_polls=new_polls,
+            scores=scores,
+            sims_note=sims_note,
+        ),
+        encoding="utf-8",
+    )
     return {
-        "html": html_path, "races_csv": races_csv, "simulations_csv": sims_csv, "n_races": len(table),
-        "topline": topline, "distribution": dist, "distribution_png": dist_png,
+        "html": html_path,
+        "races_csv": races_csv,
+        "simulations_csv": sims_csv,
+        "n_races": len(table),
+        "topline": topline,
+        "distribution": dist,
+        "distribution_png": dist_png,
         "topline_md": _topline_md(topline, office),
     }
 
@@ -137,7 +187,11 @@ def _topline_md(topline: dict | None, office: str) -> str:
     if topline is None:
         return "no simulations available"
     if topline["kind"] == "electoral_votes":
-        return (f"P(Democratic win) **{100 * topline['p_dem']:.1f}%**, tie {100 * topline['p_tie']:.1f}%, "
-                f"median {topline['median']:.0f} electoral votes (80%: {topline['q10']:.0f}-{topline['q90']:.0f})")
-    return (f"Democratic wins in {office} races: median {topline['median']:.0f} of {topline['races']} "
-            f"(80%: {topline['q10']:.0f}-{topline['q90']:.0f})")
+        return (
+            f"P(Democratic win) **{100 * topline['p_dem']:.1f}%**, tie {100 * topline['p_tie']:.1f}%, "
+            f"median {topline['median']:.0f} electoral votes (80%: {topline['q10']:.0f}-{topline['q90']:.0f})"
+        )
+    return (
+        f"Democratic wins in {office} races: median {topline['median']:.0f} of {topline['races']} "
+        f"(80%: {topline['q10']:.0f}-{topline['q90']:.0f})"
+    )

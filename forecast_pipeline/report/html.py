@@ -55,32 +55,66 @@ def _topline_cards(topline: dict | None, run: dict) -> str:
             ("Democrat wins", f"{100 * topline['p_dem']:.0f}%", "dem"),
             ("Republican wins", f"{100 * topline['p_rep']:.0f}%", "rep"),
             ("Electoral-college tie", f"{100 * topline['p_tie']:.1f}%", ""),
-            ("Democratic electoral votes", f"{topline['median']:.0f}",
-             f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f} of {topline['total']}"),
+            (
+                "Democratic electoral votes",
+                f"{topline['median']:.0f}",
+                f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f} of {topline['total']}",
+            ),
         ]
     else:
         cards = [
-            ("Democratic wins (median)", f"{topline['median']:.0f} of {topline['races']}",
-             f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f}"),
-            ("P(Democrats win most of the races up)", f"{100 * topline['p_dem_majority_of_races']:.0f}%", "dem"),
+            (
+                "Democratic wins (median)",
+                f"{topline['median']:.0f} of {topline['races']}",
+                f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f}",
+            ),
+            (
+                "P(Democrats win most of the races up)",
+                f"{100 * topline['p_dem_majority_of_races']:.0f}%",
+                "dem",
+            ),
         ]
     out = []
     for label, value, extra in cards:
         cls = extra if extra in ("dem", "rep") else ""
         sub = "" if extra in ("dem", "rep", "") else f'<div class="sub">{extra}</div>'
-        out.append(f'<div class="card"><div class="sub">{escape(label)}</div>'
-                   f'<div class="big {cls}">{value}</div>{sub}</div>')
+        out.append(
+            f'<div class="card"><div class="sub">{escape(label)}</div>'
+            f'<div class="big {cls}">{value}</div>{sub}</div>'
+        )
     return f'<div class="topline" id="topline">{"".join(out)}</div>'
 
 
-def render(*, title: str, run: dict, table: pd.DataFrame, topline: dict | None, dist_png: bytes,
-           map_probs: dict[str, float], trend_png: bytes, why: list[str], changes: pd.DataFrame | None,
-           new_polls: pd.DataFrame | None, scores: pd.DataFrame, sims_note: str | None) -> str:
+def render(
+    *,
+    title: str,
+    run: dict,
+    table: pd.DataFrame,
+    topline: dict | None,
+    dist_png: bytes,
+    map_probs: dict[str, float],
+    trend_png: bytes,
+    why: list[str],
+    changes: pd.DataFrame | None,
+    new_polls: pd.DataFrame | None,
+    scores: pd.DataFrame,
+    sims_note: str | None,
+) -> str:
     from forecast_pipeline.report.tilegrid import probability_colour, tile_map_svg
 
-    legend = "".join(f'<span style="background:{probability_colour(p)}"></span>' for p in (0, .2, .4, .5, .6, .8, 1))
-    race_cols = ["race_id", "state", "p_dem_win", "dem_two_party_mean", "dem_two_party_q10",
-                 "dem_two_party_q90", "n_polls", "actual_dem_two_party"]
+    legend = "".join(
+        f'<span style="background:{probability_colour(p)}"></span>' for p in (0, 0.2, 0.4, 0.5, 0.6, 0.8, 1)
+    )
+    race_cols = [
+        "race_id",
+        "state",
+        "p_dem_win",
+        "dem_two_party_mean",
+        "dem_two_party_q10",
+        "dem_two_party_q90",
+        "n_polls",
+        "actual_dem_two_party",
+    ]
     races = table[race_cols].sort_values("p_dem_win", ascending=False)
     diag = [
         ("model", f"{run['model_type']} {run['model_version']} (config {str(run['config_hash'])[:12]})"),
@@ -91,17 +125,31 @@ def render(*, title: str, run: dict, table: pd.DataFrame, topline: dict | None, 
         ("sampling time", f"{run['sampling_seconds']:.0f} s" if run["sampling_seconds"] is not None else ""),
         ("forecast run id", run["run_id"]),
         ("Dagster run id", run.get("dagster_run_id") or ""),
-        *[(f"score: {m}", "" if v is None or pd.isna(v) else f"{v:.4f}") for m, v in scores.itertuples(index=False)],
+        *[
+            (f"score: {m}", "" if v is None or pd.isna(v) else f"{v:.4f}")
+            for m, v in scores.itertuples(index=False)
+        ],
     ]
     diag_html = "".join(f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>" for k, v in diag)
     change_html = "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in why) + "</ul>"
     if changes is not None and len(changes):
-        ch = changes.head(15)[["state", "p_dem_win_before", "p_dem_win", "delta_p_dem_win", "new_polls",
-                               "new_polls_dem_two_party"]]
+        ch = changes.head(15)[
+            [
+                "state",
+                "p_dem_win_before",
+                "p_dem_win",
+                "delta_p_dem_win",
+                "new_polls",
+                "new_polls_dem_two_party",
+            ]
+        ]
         change_html += "<h3>Largest moves</h3>" + _table(
-            ch, pct=("p_dem_win_before", "p_dem_win", "delta_p_dem_win", "new_polls_dem_two_party"))
+            ch, pct=("p_dem_win_before", "p_dem_win", "delta_p_dem_win", "new_polls_dem_two_party")
+        )
     if new_polls is not None and len(new_polls):
-        np_ = new_polls[["end_date", "state", "pollster", "population", "sample_size", "dem_pct", "rep_pct"]].copy()
+        np_ = new_polls[
+            ["end_date", "state", "pollster", "population", "sample_size", "dem_pct", "rep_pct"]
+        ].copy()
         np_["end_date"] = pd.to_datetime(np_["end_date"]).dt.date.astype(str)
         change_html += f"<h3>New polls ({len(np_)})</h3>" + _table(np_.tail(40), num=())
     note = f'<p class="note">{escape(sims_note)}</p>' if sims_note else ""
@@ -110,7 +158,7 @@ def render(*, title: str, run: dict, table: pd.DataFrame, topline: dict | None, 
 <title>{escape(title)}</title><style>{CSS}</style></head>
 <body><main>
 <h1>{escape(title)}</h1>
-<div class="sub">Published {escape(str(run['created_at']))[:19]} &middot; {run['n_polls']} polls &middot; model {escape(str(run['model_version']))}</div>
+<div class="sub">Published {escape(str(run["created_at"]))[:19]} &middot; {run["n_polls"]} polls &middot; model {escape(str(run["model_version"]))}</div>
 {note}
 <section id="summary"><h2>Topline</h2>{_topline_cards(topline, run)}</section>
 <section id="distribution"><h2>Distribution</h2>{_img(dist_png, "distribution of outcomes")}</section>

@@ -30,7 +30,10 @@ def p_by_state(table: pd.DataFrame) -> dict[str, float]:
     polls, then the first by race id."""
     t = table.sort_values(["n_polls", "race_id"], ascending=[False, True]) if "n_polls" in table else table
     t = t[t["district"].isna()] if "district" in t else t
-    return {str(s): float(p) for s, p in t.drop_duplicates("state")[["state", "p_dem_win"]].itertuples(index=False)}
+    return {
+        str(s): float(p)
+        for s, p in t.drop_duplicates("state")[["state", "p_dem_win"]].itertuples(index=False)
+    }
 
 
 def tile_map_png(table: pd.DataFrame, title: str) -> bytes:
@@ -43,11 +46,26 @@ def tile_map_png(table: pd.DataFrame, title: str) -> bytes:
         p = probs.get(state)
         ax.add_patch(plt.Rectangle((col, N_ROWS - row - 1), 0.94, 0.94, color=probability_colour(p)))
         ink = "white" if p is not None and abs(p - 0.5) > 0.3 else "#222222"
-        ax.text(col + 0.47, N_ROWS - row - 1 + 0.58, state, ha="center", va="center", fontsize=8,
-                weight="bold", color=ink)
+        ax.text(
+            col + 0.47,
+            N_ROWS - row - 1 + 0.58,
+            state,
+            ha="center",
+            va="center",
+            fontsize=8,
+            weight="bold",
+            color=ink,
+        )
         if p is not None:
-            ax.text(col + 0.47, N_ROWS - row - 1 + 0.25, f"{100 * p:.0f}%", ha="center", va="center",
-                    fontsize=6.5, color=ink)
+            ax.text(
+                col + 0.47,
+                N_ROWS - row - 1 + 0.25,
+                f"{100 * p:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color=ink,
+            )
     ax.set_xlim(0, N_COLS)
     ax.set_ylim(0, N_ROWS)
     ax.set_aspect("equal")
@@ -65,7 +83,7 @@ def house_effects_png(idata, top: int = 25) -> bytes | None:
     if "house_effect" not in post.data_vars or "pollster" not in post.coords:
         return None
     arr = np.asarray(post["house_effect"].values)
-    flat = arr.reshape((-1, arr.shape[-1])) * 25.0        # logit -> points near 50%
+    flat = arr.reshape((-1, arr.shape[-1])) * 25.0  # logit -> points near 50%
     names = [str(p) for p in post["pollster"].values]
     if not names:
         return None

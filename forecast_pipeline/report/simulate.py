@@ -18,15 +18,17 @@ SIM_COLUMNS = ["draw", "race_key", "share_dem"]
 def simulations_from_posterior(idata, var: str = "election_day_share") -> pd.DataFrame:
     """One row per posterior draw (chains stacked) and race."""
     da = idata["posterior"][var]
-    arr = np.asarray(da.values)                       # [chain, draw, race]
+    arr = np.asarray(da.values)  # [chain, draw, race]
     flat = arr.reshape((-1, arr.shape[-1]))
     races = [str(r) for r in idata["posterior"]["race"].values]
     n_draws, n_races = flat.shape
-    return pd.DataFrame({
-        "draw": np.repeat(np.arange(n_draws), n_races),
-        "race_key": np.tile(np.array(races, dtype=object), n_draws),
-        "share_dem": flat.ravel().astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "draw": np.repeat(np.arange(n_draws), n_races),
+            "race_key": np.tile(np.array(races, dtype=object), n_draws),
+            "share_dem": flat.ravel().astype(float),
+        }
+    )
 
 
 def _wins(sims: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,9 @@ def compose() -> dict:
 @pytest.fixture(scope="module")
 def compose_validator():
     # The published Compose Specification schema, as vendored by check-jsonschema.
-    text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text()
+    text = (
+        resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text()
+    )
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -44,8 +46,8 @@ def test_compose_file_matches_the_compose_specification(compose, compose_validat
 
 def test_the_schema_rejects_a_broken_compose_file(compose, compose_validator):
     broken = copy.deepcopy(compose)
-    broken["services"]["webserver"]["ports"] = {"3000": "3000"}   # must be a list
-    broken["services"]["daemon"]["restart_policy"] = "always"     # not a Compose key
+    broken["services"]["webserver"]["ports"] = {"3000": "3000"}  # must be a list
+    broken["services"]["daemon"]["restart_policy"] = "always"  # not a Compose key
     messages = [e.message for e in compose_validator.iter_errors(broken)]
     assert len(messages) >= 2
 
@@ -143,8 +145,13 @@ def test_compose_agrees_with_dagster_yaml_and_the_workspaces(compose):
 
 @pytest.fixture()
 def pg_env(monkeypatch):
-    for k, v in {"DAGSTER_PG_HOST": "postgres", "DAGSTER_PG_PORT": "5432", "DAGSTER_PG_USER": "forecast",
-                 "DAGSTER_PG_PASSWORD": "x", "DAGSTER_PG_DB": "dagster"}.items():
+    for k, v in {
+        "DAGSTER_PG_HOST": "postgres",
+        "DAGSTER_PG_PORT": "5432",
+        "DAGSTER_PG_USER": "forecast",
+        "DAGSTER_PG_PASSWORD": "x",
+        "DAGSTER_PG_DB": "dagster",
+    }.items():
         monkeypatch.setenv(k, v)
 
 

@@ -22,22 +22,43 @@ BEFORE, AS_OF = date(2020, 10, 21), date(2020, 10, 28)  # dates no other test pu
 def _publish(engine, as_of: date, shares: dict[str, float], posterior_path: str | None = None) -> int:
     """A published run with one row per state, as publish_forecast writes them."""
     with engine.begin() as conn:
-        run_id = conn.execute(sa.text(
-            "INSERT INTO forecast.runs (cycle, office, as_of, model_type, model_version, config_hash, status,"
-            " max_rhat, min_ess_bulk, divergences, sampling_seconds, n_polls, posterior_path) VALUES"
-            " (2020, 'president', :d, 'state_poll_model', 'test', 'abc123', 'published', 1.01, 400, 0, 12.5,"
-            " 100, :p) RETURNING run_id"), {"d": as_of, "p": posterior_path}).scalar_one()
-        conn.execute(sa.text(
-            "INSERT INTO forecast.race_forecasts (run_id, race_id, state, p_dem_win, dem_two_party_mean,"
-            " dem_two_party_q10, dem_two_party_q50, dem_two_party_q90, n_polls) VALUES"
-            " (:r, :race, :s, :p, :m, :m - 0.03, :m, :m + 0.03, 3)"),
-            [{"r": run_id, "race": f"2020-president-{s}", "s": s, "m": m,
-              "p": float(np.clip(0.5 + (m - 0.5) * 12, 0.001, 0.999))} for s, m in shares.items()])
-        conn.execute(sa.text(
-            "INSERT INTO forecast.race_trend (run_id, race_id, day, dem_two_party_mean, dem_two_party_q10,"
-            " dem_two_party_q90) VALUES (:r, :race, :d, :m, :m - 0.02, :m + 0.02)"),
-            [{"r": run_id, "race": f"2020-president-{s}", "d": d, "m": m}
-             for s, m in shares.items() for d in pd.date_range("2020-09-01", as_of).date])
+        run_id = conn.execute(
+            sa.text(
+                "INSERT INTO forecast.runs (cycle, office, as_of, model_type, model_version, config_hash, status,"
+                " max_rhat, min_ess_bulk, divergences, sampling_seconds, n_polls, posterior_path) VALUES"
+                " (2020, 'president', :d, 'state_poll_model', 'test', 'abc123', 'published', 1.01, 400, 0, 12.5,"
+                " 100, :p) RETURNING run_id"
+            ),
+            {"d": as_of, "p": posterior_path},
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO forecast.race_forecasts (run_id, race_id, state, p_dem_win, dem_two_party_mean,"
+                " dem_two_party_q10, dem_two_party_q50, dem_two_party_q90, n_polls) VALUES"
+                " (:r, :race, :s, :p, :m, :m - 0.03, :m, :m + 0.03, 3)"
+            ),
+            [
+                {
+                    "r": run_id,
+                    "race": f"2020-president-{s}",
+                    "s": s,
+                    "m": m,
+                    "p": float(np.clip(0.5 + (m - 0.5) * 12, 0.001, 0.999)),
+                }
+                for s, m in shares.items()
+            ],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO forecast.race_trend (run_id, race_id, day, dem_two_party_mean, dem_two_party_q10,"
+                " dem_two_party_q90) VALUES (:r, :race, :d, :m, :m - 0.02, :m + 0.02)"
+            ),
+            [
+                {"r": run_id, "race": f"2020-president-{s}", "d": d, "m": m}
+                for s, m in shares.items()
+                for d in pd.date_range("2020-09-01", as_of).date
+            ],
+        )
     return run_id
 
 
@@ -45,8 +66,13 @@ def _simulations(shares: dict[str, float], n: int = 400, seed: int = 1) -> pd.Da
     rng = np.random.default_rng(seed)
     national = rng.normal(0, 0.03, n)
     rows = {s: m + national + rng.normal(0, 0.02, n) for s, m in shares.items()}
-    return pd.DataFrame([{"draw": d, "race_key": f"2020-president-{s}", "share_dem": v[d]}
-                         for s, v in rows.items() for d in range(n)])
+    return pd.DataFrame(
+        [
+            {"draw": d, "race_key": f"2020-president-{s}", "share_dem": v[d]}
+            for s, v in rows.items()
+            for d in range(n)
+        ]
+    )
 
 
 @pytest.fixture()
@@ -80,7 +106,8 @@ def test_report_numbers_and_offline_rendering(engine, published, tmp_path):
     html = rep["html"].read_text()
     # What changed: exactly the polls that became visible between the two dates.
     new = set(visible_polls(engine, 2020, "president", AS_OF)["poll_id"]) - set(
-        visible_polls(engine, 2020, "president", BEFORE)["poll_id"])
+        visible_polls(engine, 2020, "president", BEFORE)["poll_id"]
+    )
     assert len(new) > 0
     assert f"{len(new)} new poll(s) since then" in html
     assert f"Compared with the forecast as of {BEFORE}" in html
@@ -95,8 +122,9 @@ def test_report_numbers_and_offline_rendering(engine, published, tmp_path):
     assert len(re.findall(r'class="tile" data-state="[A-Z]{2}"', dom)) == 51
     assert 'data-state="CA"' in dom and "CA: P(D win)" in dom
 
-    shot = browser.screenshot(url, browser.artifacts_dir() / "report-2020-president.png",
-                              extra=browser.offline_flags())
+    shot = browser.screenshot(
+        url, browser.artifacts_dir() / "report-2020-president.png", extra=browser.offline_flags()
+    )
     from PIL import Image
 
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
@@ -117,26 +145,45 @@ def test_report_cli_reads_the_posterior_of_the_run(engine, published, tmp_path, 
     # Point the published run at a posterior file (chain x draw x race) made for it.
     sims = _simulations(published, n=300, seed=3)
     wide = sims.pivot(index="draw", columns="race_key", values="share_dem")
-    post = xr.Dataset({"election_day_share": (("chain", "draw", "race"), wide.to_numpy().reshape(2, 150, -1))},
-                      coords={"race": list(wide.columns)})
+    post = xr.Dataset(
+        {"election_day_share": (("chain", "draw", "race"), wide.to_numpy().reshape(2, 150, -1))},
+        coords={"race": list(wide.columns)},
+    )
     tree = xr.DataTree.from_dict({"posterior": post})
     tree.attrs.update(model_type=MODEL_TYPE, model_version=MODEL_VERSION, config_hash="abc123")
     path = save_posterior(tree, tmp_path / "posterior.nc")
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE forecast.runs SET posterior_path = :p WHERE cycle = 2020 AND "
-                             "office = 'president' AND as_of = :d AND status = 'published'"),
-                     {"p": str(path), "d": AS_OF})
+        conn.execute(
+            sa.text(
+                "UPDATE forecast.runs SET posterior_path = :p WHERE cycle = 2020 AND "
+                "office = 'president' AND as_of = :d AND status = 'published'"
+            ),
+            {"p": str(path), "d": AS_OF},
+        )
     monkeypatch.setenv("DATABASE_URL", database_url)
     out = tmp_path / "cli-report"
-    result = CliRunner().invoke(main, ["report", "--cycle", "2020", "--office", "president",
-                                       "--as-of", AS_OF.isoformat(), "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--cycle",
+            "2020",
+            "--office",
+            "president",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output + str(result.exception)
     ev = sim.electoral_votes_by_draw(sims, {r: electoral_votes(2020)[r.split("-")[-1]] for r in wide.columns})
     assert f"P(Democratic win) {100 * (ev >= 270).mean():.1f}%" in result.output
     assert (out / "report.html").is_file() and len(pd.read_csv(out / "simulations.csv")) == len(sims)
 
-    missing = CliRunner().invoke(main, ["report", "--cycle", "2016", "--office", "senate",
-                                        "--as-of", "2016-10-01", "--out", str(out)])
+    missing = CliRunner().invoke(
+        main, ["report", "--cycle", "2016", "--office", "senate", "--as-of", "2016-10-01", "--out", str(out)]
+    )
     assert missing.exit_code == 1 and "no published forecast for 2016 senate" in missing.output
 
 

@@ -10,7 +10,9 @@ from forecast_pipeline.report.tilegrid import TILES, probability_colour, tile_ma
 
 def _sims(rows: dict[str, list[float]]) -> pd.DataFrame:
     n = len(next(iter(rows.values())))
-    return pd.DataFrame([{"draw": d, "race_key": r, "share_dem": v[d]} for r, v in rows.items() for d in range(n)])
+    return pd.DataFrame(
+        [{"draw": d, "race_key": r, "share_dem": v[d]} for r, v in rows.items() for d in range(n)]
+    )
 
 
 def test_electoral_votes_count_winners_within_each_draw():
@@ -55,12 +57,16 @@ def test_simulations_from_posterior_stack_chains():
     import xarray as xr
 
     arr = np.arange(2 * 3 * 2, dtype=float).reshape(2, 3, 2) / 100  # chain, draw, race
-    post = xr.Dataset({"election_day_share": (("chain", "draw", "race"), arr)},
-                      coords={"race": ["r1", "r2"], "chain": [0, 1], "draw": [0, 1, 2]})
+    post = xr.Dataset(
+        {"election_day_share": (("chain", "draw", "race"), arr)},
+        coords={"race": ["r1", "r2"], "chain": [0, 1], "draw": [0, 1, 2]},
+    )
     tree = xr.DataTree.from_dict({"posterior": post})
     sims = sim.simulations_from_posterior(tree)
     assert len(sims) == 12 and sims["draw"].nunique() == 6
-    assert sims.loc[(sims["draw"] == 4) & (sims["race_key"] == "r2"), "share_dem"].item() == pytest.approx(0.09)
+    assert sims.loc[(sims["draw"] == 4) & (sims["race_key"] == "r2"), "share_dem"].item() == pytest.approx(
+        0.09
+    )
 
 
 def test_tile_map_has_every_state_and_colours_by_probability():
