@@ -1,5 +1,6 @@
 """Ingest: source files -> raw.* / ops.* / core.* in PostgreSQL."""
 
+
 import dagster as dg
 import pandas as pd
 
@@ -28,29 +29,21 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
     engine = database.engine()
     migrate(engine)
     settings = Settings.from_env()
-    reports = load_files(
-        engine,
-        settings.data_dir,
-        progress=lambda r: context.log.info(
-            f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"
-        ),
-    )
+    reports = load_files(engine, settings.data_dir, progress=lambda r: context.log.info(
+        f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"
+    ))
     frame = pd.DataFrame([r.__dict__ for r in reports])
-    context.add_output_metadata(
-        {
-            "dagster/row_count": int(frame["answer_rows"].sum()),
-            "files": len(frame),
-            "rows_read": int(frame["rows_read"].sum()),
-            "rows_rejected": int(frame["rows_rejected"].sum()),
-            "preview": dg.MetadataValue.md(frame.drop(columns=["seconds"]).to_markdown(index=False)),
-        }
-    )
+    context.add_output_metadata({
+        "dagster/row_count": int(frame["answer_rows"].sum()),
+        "files": len(frame),
+        "rows_read": int(frame["rows_read"].sum()),
+        "rows_rejected": int(frame["rows_rejected"].sum()),
+        "preview": dg.MetadataValue.md(frame.drop(columns=["seconds"]).to_markdown(index=False)),
+    })
     return frame
 
 
-@dg.asset_check(
-    asset=["raw", "polls"], blocking=True, description="rows read = rows loaded + rows rejected, per file"
-)
+@dg.asset_check(asset=["raw", "polls"], blocking=True, description="rows read = rows loaded + rows rejected, per file")
 def load_reconciles(polls: pd.DataFrame) -> dg.AssetCheckResult:
     bad = polls[polls["rows_read"] != polls["rows_loaded"] + polls["rows_rejected"]]
     return dg.AssetCheckResult(

@@ -58,9 +58,7 @@ def db_migrate() -> None:
     engine = get_engine(settings)
     done = migrate(engine)
     click.echo(f"database: {redact_url(str(engine.url))}")
-    click.echo(
-        f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else "")
-    )
+    click.echo(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
 
 
 @main.group()
@@ -69,13 +67,8 @@ def data() -> None:
 
 
 @data.command("load")
-@click.option(
-    "--source",
-    "source",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Data directory (default: FORECAST_DATA_DIR or ../shared/data/raw).",
-)
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory (default: FORECAST_DATA_DIR or ../shared/data/raw).")
 @click.option("--file", "files", multiple=True, help="Only this file (relative to the data directory).")
 def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     """Load poll and results files; files already loaded with the same content are skipped."""
@@ -87,19 +80,13 @@ def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     reports = load_files(engine, settings.data_dir, files or None, progress=_echo_load)
     read = sum(r.rows_read for r in reports)
     rejected = sum(r.rows_rejected for r in reports)
-    click.echo(
-        f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
-        "(reasons in ops.rejected_rows)"
-    )
+    click.echo(f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
+               "(reasons in ops.rejected_rows)")
 
 
 @data.command("fetch")
-@click.option(
-    "--dest",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).",
-)
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).")
 def data_fetch(dest: Path | None) -> None:
     """Download the data files from their upstream repositories (pinned commits, sha256 verified)."""
     import os
@@ -113,51 +100,22 @@ def data_fetch(dest: Path | None) -> None:
 
 @main.command("run")
 @click.option("--cycle", type=int, required=True, help="Election year, e.g. 2016.")
-@click.option(
-    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
-)
-@click.option(
-    "--as-of", "as_of", required=True, help="Forecast date (YYYY-MM-DD); later polls are invisible."
-)
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the forecast as a JSON document.",
-)
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
+@click.option("--as-of", "as_of", required=True, help="Forecast date (YYYY-MM-DD); later polls are invisible.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the forecast as a JSON document.")
 @click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True)
 @click.option("--draws", type=int, default=1000, show_default=True)
 @click.option("--tune", type=int, default=1000, show_default=True)
 @click.option("--chains", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=20261127, show_default=True)
-@click.option(
-    "--max-rhat",
-    type=float,
-    default=1.05,
-    show_default=True,
-    help="Convergence gate: not published above this r-hat (any parameter).",
-)
-@click.option(
-    "--min-ess",
-    type=float,
-    default=100.0,
-    show_default=True,
-    help="Convergence gate: not published below this bulk ESS (any parameter).",
-)
-def run(
-    cycle: int,
-    office: str,
-    as_of: str,
-    json_path: Path | None,
-    sampler: str,
-    draws: int,
-    tune: int,
-    chains: int,
-    seed: int,
-    max_rhat: float,
-    min_ess: float,
-) -> None:
+@click.option("--max-rhat", type=float, default=1.05, show_default=True,
+              help="Convergence gate: not published above this r-hat (any parameter).")
+@click.option("--min-ess", type=float, default=100.0, show_default=True,
+              help="Convergence gate: not published below this bulk ESS (any parameter).")
+def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: str, draws: int, tune: int,
+        chains: int, seed: int, max_rhat: float, min_ess: float) -> None:
     """Load data if needed, materialize the forecast DAG and print one row per race."""
     from forecast_pipeline.runner import run_forecast
 
@@ -166,19 +124,9 @@ def run(
     except ValueError as exc:
         raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
     t0 = time.perf_counter()
-    doc = run_forecast(
-        cycle=cycle,
-        office=office,
-        as_of=as_of_date,
-        sampler=sampler,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        max_rhat=max_rhat,
-        min_ess_bulk=min_ess,
-        log=lambda m: click.echo(m, err=True),
-    )
+    doc = run_forecast(cycle=cycle, office=office, as_of=as_of_date, sampler=sampler, draws=draws,
+                       tune=tune, chains=chains, seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess,
+                       log=lambda m: click.echo(m, err=True))
     _print_table(doc)
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,34 +147,24 @@ def _int_list(value: str | None) -> list[int] | None:
 
 
 def _sampler_options(f):
-    for opt in reversed(
-        [
-            click.option(
-                "--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True
-            ),
-            click.option("--draws", type=int, default=1000, show_default=True),
-            click.option("--tune", type=int, default=1000, show_default=True),
-            click.option("--chains", type=int, default=2, show_default=True),
-            click.option("--seed", type=int, default=20261127, show_default=True),
-        ]
-    ):
+    for opt in reversed([
+        click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True),
+        click.option("--draws", type=int, default=1000, show_default=True),
+        click.option("--tune", type=int, default=1000, show_default=True),
+        click.option("--chains", type=int, default=2, show_default=True),
+        click.option("--seed", type=int, default=20261127, show_default=True),
+    ]):
         f = opt(f)
     return f
 
 
 @main.command("backtest")
 @click.option("--cycle", type=int, required=True)
-@click.option(
-    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
-)
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
 @click.option("--as-of", "as_of", default=None, help="One as-of date (YYYY-MM-DD) instead of --days-before.")
-@click.option(
-    "--days-before",
-    "days_before",
-    default="90,60,30,14,7,1",
-    show_default=True,
-    help="Horizons in days before Election Day.",
-)
+@click.option("--days-before", "days_before", default="90,60,30,14,7,1", show_default=True,
+              help="Horizons in days before Election Day.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @_sampler_options
 def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune, chains, seed) -> None:
@@ -244,23 +182,11 @@ def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune,
             date.fromisoformat(as_of)
         except ValueError as exc:
             raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
-    doc = run_backtest_partition(
-        cycle,
-        office,
-        None if as_of else _int_list(days_before),
-        as_of,
-        sampler,
-        draws,
-        tune,
-        chains,
-        seed,
-        log=lambda m: click.echo(m, err=True),
-    )
+    doc = run_backtest_partition(cycle, office, None if as_of else _int_list(days_before), as_of, sampler,
+                                 draws, tune, chains, seed, log=lambda m: click.echo(m, err=True))
     click.echo(format_table(suite_document([doc], data_dir=settings.data_dir)))
     if doc["excluded"]:
-        click.echo(
-            f"excluded {len(doc['excluded'])} race(s): " + ", ".join(e["race_id"] for e in doc["excluded"])
-        )
+        click.echo(f"excluded {len(doc['excluded'])} race(s): " + ", ".join(e["race_id"] for e in doc["excluded"]))
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(doc, indent=2, default=str))
@@ -272,17 +198,10 @@ def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune,
 @click.option("--offices", default="president", show_default=True)
 @click.option("--days-before", "days_before", default="1", show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option(
-    "--report",
-    "report_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write report.md and PNG plots here.",
-)
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write report.md and PNG plots here.")
 @_sampler_options
-def backtest_suite(
-    cycles, offices, days_before, json_path, report_dir, sampler, draws, tune, chains, seed
-) -> None:
+def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler, draws, tune, chains, seed) -> None:
     """Run many backtests and pool them: scores per cycle, office and horizon, calibration, PIT, anchors."""
     from forecast_pipeline.backtest.report import write_report
     from forecast_pipeline.backtest.runner import run_backtest_partition
@@ -299,20 +218,8 @@ def backtest_suite(
             if office == "president" and cycle % 4:
                 click.echo(f"skipping {cycle} president: not a presidential year", err=True)
                 continue
-            runs.append(
-                run_backtest_partition(
-                    cycle,
-                    office,
-                    _int_list(days_before),
-                    None,
-                    sampler,
-                    draws,
-                    tune,
-                    chains,
-                    seed,
-                    log=lambda m: click.echo(m, err=True),
-                )
-            )
+            runs.append(run_backtest_partition(cycle, office, _int_list(days_before), None, sampler, draws,
+                                               tune, chains, seed, log=lambda m: click.echo(m, err=True)))
     doc = suite_document(runs, data_dir=settings.data_dir)
     click.echo(format_table(doc))
     if json_path:
@@ -326,17 +233,11 @@ def backtest_suite(
 
 @main.command("report")
 @click.option("--cycle", type=int, required=True, help="Election year, e.g. 2020.")
-@click.option(
-    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
-)
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
 @click.option("--as-of", "as_of", required=True, help="Date of the published forecast (YYYY-MM-DD).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for report.html, races.csv and simulations.csv.",
-)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for report.html, races.csv and simulations.csv.")
 def report(cycle: int, office: str, as_of: str, out_dir: Path) -> None:
     """Write the HTML report (works offline) and CSV exports of a published forecast."""
     from forecast_pipeline.report.build import ReportError, build_report
@@ -360,27 +261,19 @@ def _fmt(x, spec=".3f") -> str:
 
 
 def _print_table(doc: dict) -> None:
-    click.echo(
-        f"\n{doc['cycle']} {doc['office']} forecast as of {doc['as_of']} "
-        f"(model {doc['model_version']}, {doc['n_polls']} polls)"
-    )
+    click.echo(f"\n{doc['cycle']} {doc['office']} forecast as of {doc['as_of']} "
+               f"(model {doc['model_version']}, {doc['n_polls']} polls)")
     click.echo(f"{'race':8s} {'P(D win)':>8s} {'D share':>8s} {'80% interval':>15s} {'actual':>7s}")
     for r in doc["races"]:
         label = r["state"] + (f"-{r['district']}" if r["district"] is not None else "")
-        click.echo(
-            f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
-            f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
-            f"{_fmt(r['actual_dem_two_party']):>7s}"
-        )
+        click.echo(f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
+                   f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
+                   f"{_fmt(r['actual_dem_two_party']):>7s}")
     d, s = doc["diagnostics"], doc["scores"]
-    click.echo(
-        f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
-        f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s"
-    )
-    click.echo(
-        f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
-        f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}"
-    )
+    click.echo(f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
+               f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s")
+    click.echo(f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
+               f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}")
     if not doc["published"]:
         click.echo(f"NOT PUBLISHED: the convergence check failed ({doc.get('check_description')})")
 

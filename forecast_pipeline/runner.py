@@ -34,46 +34,26 @@ def run_forecast(
     settings = Settings.from_env()
     log(f"database: {redact_url(database_url(settings))}")
     log(f"data: {settings.data_dir}")
-    target = ForecastTarget(
-        cycle=cycle,
-        office=office,
-        as_of=as_of.isoformat(),
-        sampler=sampler,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=min(chains, os.cpu_count() or 1),
-        seed=seed,
-        max_rhat=max_rhat,
-        min_ess_bulk=min_ess_bulk,
-    )
+    target = ForecastTarget(cycle=cycle, office=office, as_of=as_of.isoformat(), sampler=sampler,
+                            draws=draws, tune=tune, chains=chains, cores=min(chains, os.cpu_count() or 1),
+                            seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess_bulk)
     resources = default_resources(artifacts_dir, target)
     # The forecast path unpartitioned: the forecast comes from the target resource, not a partition.
     forecast_assets, forecast_checks = build_forecast_assets(None)
     ASSETS, CHECKS = [raw_polls, *forecast_assets], [load_reconciles, *forecast_checks]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    log(
-        f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "
-        f"({sampler}, {chains} chains x {tune}+{draws})..."
-    )
+    log(f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "
+        f"({sampler}, {chains} chains x {tune}+{draws})...")
     level = os.environ.get("FORECAST_DAGSTER_LOG_LEVEL", "WARNING")
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    result = dg.materialize(
-        [*ASSETS, *CHECKS],
-        resources=resources,
-        instance=instance,
-        run_config=run_config,
-        raise_on_error=False,
-    )
+    result = dg.materialize([*ASSETS, *CHECKS], resources=resources, instance=instance, run_config=run_config,
+                            raise_on_error=False)
 
     checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
     conv = checks_by_name.get("convergence")
     # A failed blocking check shows up as a failed step too; that outcome is "not published", not a crash.
-    failed_steps = [
-        e.step_key
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE" and not e.step_key.endswith("_convergence")
-    ]
+    failed_steps = [e.step_key for e in result.all_events
+                    if e.event_type_value == "STEP_FAILURE" and not e.step_key.endswith("_convergence")]
     if failed_steps:
         raise RuntimeError(f"pipeline step(s) failed: {failed_steps}; see the log above")
 
@@ -119,15 +99,11 @@ def run_forecast(
             "dem_two_party_q50": float(r.dem_two_party_q50),
             "dem_two_party_q90": float(r.dem_two_party_q90),
             "n_polls": int(r.n_polls),
-            "actual_dem_two_party": None
-            if pd.isna(r.actual_dem_two_party)
+            "actual_dem_two_party": None if pd.isna(r.actual_dem_two_party)
             else float(r.actual_dem_two_party),
         }
         for r in table.itertuples()
     ]
-    doc["scores"] = {
-        "brier": scores["brier"],
-        "rmse_two_party": scores["rmse_two_party"],
-        "n_races_scored": scores["n_races_scored"],
-    }
+    doc["scores"] = {"brier": scores["brier"], "rmse_two_party": scores["rmse_two_party"],
+                     "n_races_scored": scores["n_races_scored"]}
     return doc
