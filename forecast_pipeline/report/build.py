@@ -54,9 +54,15 @@ def _load_idata(run: dict):
     if not Path(path).is_file():
         return None, f"posterior file {path} is missing"
     try:
-        return load_posterior(path, None), None
+        idata = load_posterior(path, None)
     except Exception as exc:  # a posterior of another model version: report without the distribution
         return None, f"posterior {path} cannot be read by this code: {exc}"
+    stored = (idata.attrs.get("cycle"), idata.attrs.get("office"), idata.attrs.get("as_of"))
+    wanted = (run["cycle"], run["office"], str(run["as_of"]))
+    if stored != wanted or idata.attrs.get("config_hash") != run["config_hash"]:
+        # the unpartitioned `run` path keeps one posterior file, which a later run replaces
+        return None, f"posterior file {path} now holds another fit ({stored}); re-run the forecast"
+    return idata, None
 
 
 def build_report(
