@@ -6,6 +6,8 @@ as-of date x office (``assets.partitions``): the forecast an asset computes come
 ``target`` resource, so one forecast can be made in process without a Dagster instance.
 """
 
+import warnings
+
 import dagster as dg
 import pandas as pd
 
@@ -14,6 +16,10 @@ from assets.partitions import FORECAST_PARTITIONS, forecast_for
 from assets.resources import Database, ForecastTarget
 
 OWNERS = ["team:forecasting"]
+
+# Partitioned asset checks are "preview" in Dagster 1.13; without them a check on a partitioned asset
+# would load every partition of its asset instead of the run's own.
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
 
 
 def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None):
@@ -63,6 +69,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
 
     @dg.asset_check(
         asset=["core", "validated_polls"],
+        partitions_def=partitions_def,
         blocking=True,
         description="pandera schema VisiblePolls: types, shares in [0, 100], D + R <= 100.5, "
         "one row per poll",
@@ -158,6 +165,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
 
     @dg.asset_check(
         asset=["model", "posterior"],
+        partitions_def=partitions_def,
         blocking=True,
         description="r-hat, bulk ESS and divergences within the gate; a failed fit is not published",
     )

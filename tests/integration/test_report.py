@@ -150,8 +150,14 @@ def test_report_cli_reads_the_posterior_of_the_run(engine, published, tmp_path, 
         coords={"race": list(wide.columns)},
     )
     tree = xr.DataTree.from_dict({"posterior": post})
-    tree.attrs.update(model_type=MODEL_TYPE, model_version=MODEL_VERSION, config_hash="abc123",
-                      cycle=2020, office="president", as_of=AS_OF.isoformat())
+    tree.attrs.update(
+        model_type=MODEL_TYPE,
+        model_version=MODEL_VERSION,
+        config_hash="abc123",
+        cycle=2020,
+        office="president",
+        as_of=AS_OF.isoformat(),
+    )
     path = save_posterior(tree, tmp_path / "posterior.nc")
     with engine.begin() as conn:
         conn.execute(

@@ -39,10 +39,10 @@ query Run($runId: ID!) {
 }"""
 
 MATERIALIZATION = """
-query Asset($key: AssetKeyInput!, $partition: String) {
+query Asset($key: AssetKeyInput!, $partitions: [String!]) {
   assetOrError(assetKey: $key) {
     ... on Asset {
-      assetMaterializations(limit: 1, partitions: [$partition]) {
+      assetMaterializations(limit: 1, partitions: $partitions) {
         runId partition
         metadataEntries { label ... on IntMetadataEntry { intValue } }
       }
@@ -51,10 +51,10 @@ query Asset($key: AssetKeyInput!, $partition: String) {
 }"""
 
 
-def _words(dom: str) -> set[str]:
-    """The words the page shows (markup, styles and scripts removed)."""
+def _text(dom: str) -> str:
+    """The text the page shows (markup, styles and scripts removed), one space between words."""
     text = re.sub(r"<(style|script)\b.*?</\1>", " ", dom, flags=re.S)
-    return set(re.sub(r"<[^>]+>", " ", text).split())
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 
 def _free_port() -> int:
@@ -64,8 +64,11 @@ def _free_port() -> int:
 
 
 def _graphql(base: str, query: str, variables: dict) -> dict:
-    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         body = json.loads(resp.read())
     assert "errors" not in body, body
@@ -78,14 +81,25 @@ def dagster_dev(tmp_path_factory, database_url, data_dir, loaded):
     home = tmp / "dagster_home"
     home.mkdir()
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url,
-           "FORECAST_DATA_DIR": str(data_dir), "FORECAST_ARTIFACTS": str(tmp / "artifacts"),
-           "DAGSTER_TELEMETRY_DISABLED": "1"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "DATABASE_URL": database_url,
+        "FORECAST_DATA_DIR": str(data_dir),
+        "FORECAST_ARTIFACTS": str(tmp / "artifacts"),
+        "DAGSTER_TELEMETRY_DISABLED": "1",
+    }
     log = (tmp / "dagster-dev.log").open("w")
     dagster = str(Path(sys.executable).with_name("dagster"))
     # Own session and process group: dagster dev starts a webserver, a daemon and code servers.
-    proc = subprocess.Popen([dagster, "dev", "-w", "dagster_workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [dagster, "dev", "-w", "dagster_workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -117,24 +131,46 @@ def dagster_dev(tmp_path_factory, database_url, data_dir, loaded):
 
 
 def test_asset_graph_shows_the_pipeline(dagster_dev):
-    keys = {"/".join(n["assetKey"]["path"]) for n in _graphql(dagster_dev, "{ assetNodes { assetKey { path } } }", {})["assetNodes"]}
-    assert {"raw/polls", "core/validated_polls", "model/posterior", "forecast/race_forecasts",
-            "report/forecast_report", "backtest/scores"} <= keys
+    keys = {
+        "/".join(n["assetKey"]["path"])
+        for n in _graphql(dagster_dev, "{ assetNodes { assetKey { path } } }", {})["assetNodes"]
+    }
+    assert {
+        "raw/polls",
+        "core/validated_polls",
+        "model/posterior",
+        "forecast/race_forecasts",
+        "report/forecast_report",
+        "backtest/scores",
+    } <= keys
 
     # The global lineage shows every group; a group's lineage shows its assets and their neighbours.
-    words = _words(browser.dump_dom(f"{dagster_dev}/asset-groups", budget_ms=30000))
-    assert "Global asset lineage" in " ".join(words)
+    text = _text(browser.dump_dom(f"{dagster_dev}/asset-groups", budget_ms=30000))
+    assert "Global asset lineage" in text
+    words = set(text.split())
     for group in ("ingest", "validate", "model", "publish", "diagnostics", "report", "backtest"):
         assert group in words, group
     group_url = f"{dagster_dev}/locations/{LOCATION}/asset-groups/model"
-    words = _words(browser.dump_dom(group_url, budget_ms=30000))
-    for name in ("validated_polls", "input", "posterior", "race_forecasts", "convergence_summary", "forecast_report"):
+    words = set(_text(browser.dump_dom(group_url, budget_ms=30000)).split())
+    for name in (
+        "validated_polls",
+        "input",
+        "posterior",
+        "race_forecasts",
+        "convergence_summary",
+        "forecast_report",
+    ):
         assert name in words, name
-    browser.screenshot(group_url, browser.artifacts_dir() / "dagster-asset-graph.png", size="1600,1000",
-                       budget_ms=30000)
+    browser.screenshot(
+        group_url, browser.artifacts_dir() / "dagster-asset-graph.png", size="1600,1000", budget_ms=30000
+    )
 
-    automation = _graphql(dagster_dev, """{ repositoriesOrError { ... on RepositoryConnection { nodes {
-        schedules { name cronSchedule } sensors { name } } } } }""", {})
+    automation = _graphql(
+        dagster_dev,
+        """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+        schedules { name cronSchedule } sensors { name } } } } }""",
+        {},
+    )
     repo = automation["repositoriesOrError"]["nodes"][0]
     assert {"nightly_forecast", "nightly_ingest"} <= {s["name"] for s in repo["schedules"]}
     assert "new_polls" in {s["name"] for s in repo["sensors"]}
@@ -142,11 +178,17 @@ def test_asset_graph_shows_the_pipeline(dagster_dev):
 
 def _launch_and_wait(base: str, asset: list[str], partition: str | None = None, timeout: float = 600) -> str:
     params = {
-        "selector": {"repositoryLocationName": LOCATION, "repositoryName": "__repository__",
-                     "pipelineName": "__ASSET_JOB", "assetSelection": [{"path": asset}]},
+        "selector": {
+            "repositoryLocationName": LOCATION,
+            "repositoryName": "__repository__",
+            "pipelineName": "__ASSET_JOB",
+            "assetSelection": [{"path": asset}],
+        },
         "mode": "default",
         "runConfigData": {},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}] if partition else []},
+        "executionMetadata": {
+            "tags": [{"key": "dagster/partition", "value": partition}] if partition else []
+        },
     }
     res = _graphql(base, LAUNCH, {"params": params})["launchPipelineExecution"]
     assert res["__typename"] == "LaunchRunSuccess", res
@@ -165,7 +207,7 @@ def _launch_and_wait(base: str, asset: list[str], partition: str | None = None, 
 def test_materialize_from_the_webserver(dagster_dev):
     # The ingest asset (data already loaded, so the files are only hashed) and its reconciliation check.
     run_id = _launch_and_wait(dagster_dev, ["raw", "polls"])
-    mat = _graphql(dagster_dev, MATERIALIZATION, {"key": {"path": ["raw", "polls"]}, "partition": None})
+    mat = _graphql(dagster_dev, MATERIALIZATION, {"key": {"path": ["raw", "polls"]}, "partitions": None})
     last = mat["assetOrError"]["assetMaterializations"][0]
     assert last["runId"] == run_id
     rows = {e["label"]: e.get("intValue") for e in last["metadataEntries"]}
@@ -174,7 +216,9 @@ def test_materialize_from_the_webserver(dagster_dev):
     # One partition of the forecast path: 2020 president as of 2 November 2020, validated polls.
     part = "2020-11-02|president"
     run_id = _launch_and_wait(dagster_dev, ["core", "validated_polls"], partition=part)
-    mat = _graphql(dagster_dev, MATERIALIZATION, {"key": {"path": ["core", "validated_polls"]}, "partition": part})
+    mat = _graphql(
+        dagster_dev, MATERIALIZATION, {"key": {"path": ["core", "validated_polls"]}, "partitions": [part]}
+    )
     last = mat["assetOrError"]["assetMaterializations"][0]
     assert (last["runId"], last["partition"]) == (run_id, part)
     rows = {e["label"]: e.get("intValue") for e in last["metadataEntries"]}
