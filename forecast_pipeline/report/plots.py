@@ -82,11 +82,11 @@ def house_effects_png(idata, top: int = 25) -> bytes | None:
     post = idata["posterior"]
     if "house_effect" not in post.data_vars or "pollster" not in post.coords:
         return None
+    names = [str(p) for p in post["pollster"].values]
+    if not names:  # no polls yet, so no pollsters
+        return None
     arr = np.asarray(post["house_effect"].values)
     flat = arr.reshape((-1, arr.shape[-1])) * 25.0  # logit -> points near 50%
-    names = [str(p) for p in post["pollster"].values]
-    if not names:
-        return None
     mean = flat.mean(axis=0)
     q10, q90 = np.quantile(flat, (0.1, 0.9), axis=0)
     order = np.argsort(-np.abs(mean))[:top][::-1]

@@ -77,3 +77,20 @@ def test_tile_map_has_every_state_and_colours_by_probability():
     assert probability_colour(1.0) == "#1f5fbf" and probability_colour(0.0) == "#c92a2a"
     assert probability_colour(0.5) == "#f2f2f2" and probability_colour(None) == "#e8e8e8"
     assert "CA: P(D win) 99.0%" in svg and "WY: no race" in svg
+
+
+def test_house_effects_plot_and_no_pollsters():
+    import xarray as xr
+
+    from forecast_pipeline.report.plots import house_effects_png
+
+    def tree(n):
+        post = xr.Dataset(
+            {"house_effect": (("chain", "draw", "pollster"), np.full((2, 5, n), 0.04))},
+            coords={"pollster": [f"P{i}" for i in range(n)]},
+        )
+        return xr.DataTree.from_dict({"posterior": post})
+
+    assert house_effects_png(tree(0)) is None  # a forecast made before any poll
+    png = house_effects_png(tree(3))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
