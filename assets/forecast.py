@@ -211,7 +211,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
             posterior,
             table,
             scores,
-            dagster_run_id=context.run_id,
+            dagster_run_id=context.run.run_id,
             posterior_path=posterior.attrs.get("posterior_path"),
         )
         title = f"P(Democratic win), {model_input.cycle} {model_input.office} as of {model_input.as_of}"

@@ -119,6 +119,9 @@ def dagster_dev(tmp_path_factory, database_url, data_dir, loaded):
                 break
             assert time.monotonic() < deadline, "the code location did not load"
             time.sleep(2)
+        # The analyst has dismissed the "join the community" dialog, so it does not hide the graph.
+        assert _graphql(base, "mutation { setNuxSeen }", {})["setNuxSeen"] is True
+        assert _graphql(base, "{ shouldShowNux }", {})["shouldShowNux"] is False
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
