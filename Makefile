@@ -2,8 +2,9 @@
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
+REPORT_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --out out/report-2020-president
 
-.PHONY: install forecast test test-fast lint dagster-dev validate-defs clean-db
+.PHONY: install forecast report test test-fast lint dagster-dev validate-defs clean-db
 
 install: .venv/.installed
 
@@ -14,6 +15,9 @@ install: .venv/.installed
 
 forecast: install
 	$(PY_RUN) forecast-pipeline run $(FORECAST_ARGS)
+
+report: install
+	$(PY_RUN) forecast-pipeline report $(REPORT_ARGS)
 
 test: install
 	$(PY_RUN) pytest

@@ -1,13 +1,28 @@
-"""The code location: every asset, check and resource of the pipeline."""
+"""The code location: every asset, check, job, schedule, sensor and resource of the pipeline.
+
+To add a module: import it and append its assets / checks / jobs / schedules / sensors to the lists.
+"""
 
 import dagster as dg
 
-from assets import backtest, forecast, ingest
+from assets import automation, backtest, forecast, freshness, ingest
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
-ASSETS = dg.load_assets_from_modules([ingest, forecast])
+ASSETS = [*dg.load_assets_from_modules([ingest]), *forecast.FORECAST_ASSETS]
 BACKTEST_ASSETS = dg.load_assets_from_modules([backtest])
-CHECKS = dg.load_asset_checks_from_modules([ingest, forecast])
+CHECKS = [
+    *dg.load_asset_checks_from_modules([ingest]),
+    *forecast.FORECAST_CHECKS,
+    *freshness.FRESHNESS_CHECKS,
+]
+JOBS = [
+    *automation.JOBS,
+    dg.define_asset_job(
+        "backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS
+    ),
+]
+SCHEDULES = [*automation.SCHEDULES]
+SENSORS = [*automation.SENSORS, freshness.FRESHNESS_SENSOR]
 
 
 def default_resources(artifacts_dir: str | None = None, target: ForecastTarget | None = None) -> dict:
@@ -25,8 +40,12 @@ def default_resources(artifacts_dir: str | None = None, target: ForecastTarget |
 def build_defs(artifacts_dir: str | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*ASSETS, *BACKTEST_ASSETS],
-        jobs=[dg.define_asset_job("backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS)],
-        asset_checks=CHECKS, resources=default_resources(artifacts_dir))
+        asset_checks=CHECKS,
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
+        resources=default_resources(artifacts_dir),
+    )
 
 
 defs = build_defs()

@@ -59,7 +59,13 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
     target: ForecastTarget
 
     def _path(self, context) -> Path:
-        return Path(self.base_dir) / "posteriors" / ("_".join(context.asset_key.path) + ".nc")
+        name = "_".join(context.asset_key.path)
+        if context.has_asset_partitions:
+            from assets.partitions import parse_partition_key
+
+            as_of, office = parse_partition_key(context.asset_partition_key)
+            return posterior_path(self.base_dir, name, as_of.isoformat(), office)
+        return Path(self.base_dir) / "posteriors" / (name + ".nc")
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         from forecast_pipeline.models.summarize import save_posterior
@@ -75,13 +81,26 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
         from forecast_pipeline.models.summarize import PosteriorMismatchError, load_posterior
 
         expected = config_hash(self.target.sampler_config(), PriorConfig(), MODEL_VERSION)
-        path = self._path(context.upstream_output)
+        path = self._path(context)
         idata = load_posterior(path, expected)
-        t = self.target
+        if context.has_asset_partitions:
+            from assets.partitions import forecast_from_partition
+
+            f = forecast_from_partition(context.asset_partition_key)
+            wanted = (f.cycle, f.office, f.as_of.isoformat())
+        else:
+            t = self.target
+            wanted = (t.cycle, t.office, t.as_of)
         stored = (idata.attrs.get("cycle"), idata.attrs.get("office"), idata.attrs.get("as_of"))
-        if stored != (t.cycle, t.office, t.as_of):
+        if stored != wanted:
             raise PosteriorMismatchError(
-                f"posterior at {path} is for {stored}, not for {(t.cycle, t.office, t.as_of)}; "
-                "re-materialize model/posterior"
+                f"posterior at {path} is for {stored}, not for {wanted}; re-materialize model/posterior"
             )
+        # Where it lives, so that the published run can point at it (forecast.runs.posterior_path).
+        idata.attrs["posterior_path"] = str(path)
         return idata
+
+
+def posterior_path(base_dir: str | Path, name: str, as_of: str, office: str) -> Path:
+    """One netCDF file per partition: <base>/posteriors/<asset>/<as_of>/<office>.nc"""
+    return Path(base_dir) / "posteriors" / name / as_of / f"{office}.nc"

@@ -233,6 +233,31 @@ def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler,
         click.echo(f"wrote {path}", err=True)
 
 
+@main.command("report")
+@click.option("--cycle", type=int, required=True, help="Election year, e.g. 2020.")
+@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
+              show_default=True)
+@click.option("--as-of", "as_of", required=True, help="Date of the published forecast (YYYY-MM-DD).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for report.html, races.csv and simulations.csv.")
+def report(cycle: int, office: str, as_of: str, out_dir: Path) -> None:
+    """Write the HTML report (works offline) and CSV exports of a published forecast."""
+    from forecast_pipeline.report.build import ReportError, build_report
+
+    try:
+        as_of_date = date.fromisoformat(as_of)
+    except ValueError as exc:
+        raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
+    engine = _engine(Settings.from_env())
+    try:
+        rep = build_report(engine, cycle, office, as_of_date, out_dir)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(rep["topline_md"].replace("**", ""))
+    for key in ("html", "races_csv", "simulations_csv"):
+        click.echo(f"wrote {rep[key]}")
+
+
 def _fmt(x, spec=".3f") -> str:
     return "   -  " if x is None else format(x, spec)
 

@@ -27,7 +27,9 @@ def run_forecast(
     import dagster as dg
     import pandas as pd
 
-    from assets.definitions import ASSETS, CHECKS, default_resources
+    from assets.definitions import default_resources
+    from assets.forecast import build_forecast_assets
+    from assets.ingest import load_reconciles, raw_polls
     from assets.resources import ForecastTarget
     from forecast_pipeline.config import Settings, redact_url
     from forecast_pipeline.db.server import database_url
@@ -39,6 +41,9 @@ def run_forecast(
                             draws=draws, tune=tune, chains=chains, cores=min(chains, os.cpu_count() or 1),
                             seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess_bulk)
     resources = default_resources(artifacts_dir, target)
+    # The forecast path unpartitioned: the forecast comes from the target resource, not a partition.
+    forecast_assets, forecast_checks = build_forecast_assets(None)
+    ASSETS, CHECKS = [raw_polls, *forecast_assets], [load_reconciles, *forecast_checks]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     log(f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "
         f"({sampler}, {chains} chains x {tune}+{draws})...")
