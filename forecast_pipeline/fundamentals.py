@@ -32,6 +32,7 @@ import pandas as pd
 from forecast_pipeline import history
 
 LOGIT_PER_PROB = 4.0  # d logit / dp at p = 0.5
+TRAIN_WINDOW_YEARS = 12
 
 
 def _logit(p):
@@ -148,11 +149,13 @@ def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
     """Adds seat_party (+1 D, -1 R, 0 unknown/other) and incumbent_running (+1/-1/0) from the
     previous election of the same seat (names and parties only, known before the election)."""
     seats = seats.sort_values("cycle").copy()
-    seat_party, inc_run = [], []
+    seat_party, inc_run, prev_share, prev_cycle = [], [], [], []
     last: dict[str, pd.Series] = {}
     for _, r in seats.iterrows():
         prev = last.get(r["seat"])
         sp, ir = 0, 0
+        prev_share.append(prev["dem_two_party"] if prev is not None else np.nan)
+        prev_cycle.append(prev["cycle"] if prev is not None else np.nan)
         if prev is not None:
             sp = {"DEM": 1, "REP": -1}.get(prev["winner_party"], 0)
             prev_last = _last_name(prev["winner_name"])
@@ -163,14 +166,23 @@ def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
         last[r["seat"]] = r
     seats["seat_party"] = seat_party
     seats["incumbent_running"] = inc_run
+    seats["prev_seat_share"] = prev_share
+    seats["prev_seat_cycle"] = prev_cycle
     return seats
 
 
 def _design(df: pd.DataFrame) -> np.ndarray:
+    seat = df["seat_lean"].astype(float)
+    known = seat.notna().astype(float)
     return np.column_stack([
         (df["office"] == "senate") * df["lean"], (df["office"] == "governor") * df["lean"],
         df["seat_party"], df["incumbent_running"], df["midterm_penalty"],
+        seat.fillna(0.0) * known, 1.0 - known,
     ]).astype(float)
+
+
+DESIGN_NAMES = ["lean_senate", "lean_governor", "seat_party", "incumbent_running", "midterm_penalty",
+                "seat_lean_last_time", "seat_lean_unknown"]
 
 
 def downballot_features(seats: pd.DataFrame, pres_hist_all: pd.DataFrame) -> pd.DataFrame:
@@ -185,12 +197,20 @@ def downballot_features(seats: pd.DataFrame, pres_hist_all: pd.DataFrame) -> pd.
     out["prev_nat_logit"] = _logit(prev.map(nat).astype(float))
     out["midterm_penalty"] = [(0 if c % 4 == 0 else (-1 if history.president_party(c) == "D" else 1))
                               for c in out["cycle"]]
+    # the seat's own lean last time it was contested (its result against that time's national share),
+    # clipped so one lopsided or uncontested-in-practice race cannot dominate
+    def _prev_nat(c):
+        ys = [y for y in nat.index if y < c]
+        return _logit(nat[max(ys)]) if ys else np.nan
+    ps = out["prev_seat_share"].astype(float).clip(0.1, 0.9)
+    out["seat_lean"] = (_logit(ps) - out["prev_seat_cycle"].map(lambda c: _prev_nat(c) if c == c else np.nan)
+                        ).clip(-1.5, 1.5)
     return out
 
 
 def fit_downballot(train: pd.DataFrame) -> dict:
     t = train.dropna(subset=["dem_two_party", "lean", "prev_nat_logit"])
-    t = t[(t["dem_two_party"] > 0.02) & (t["dem_two_party"] < 0.98)]
+    t = t[(t["dem_two_party"] > 0.15) & (t["dem_two_party"] < 0.85)]
     y = _logit(t["dem_two_party"]) - t["prev_nat_logit"].to_numpy()
     x = _design(t)
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
@@ -200,7 +220,7 @@ def fit_downballot(train: pd.DataFrame) -> dict:
     cycle_means = pd.Series(resid).groupby([t["cycle"].to_numpy(), t["office"].to_numpy()]).mean()
     return {
         "beta": beta,
-        "names": ["lean_senate", "lean_governor", "seat_party", "incumbent_running", "midterm_penalty"],
+        "names": DESIGN_NAMES,
         "national_sd_logit": float(np.sqrt(np.mean(cycle_means.to_numpy() ** 2))),
         "race_sd_logit": float(np.sqrt(np.mean(race_part**2))),
         "n_train": int(len(t)),
@@ -228,7 +248,9 @@ def downballot_prior(results: pd.DataFrame, pres_hist_all: pd.DataFrame, cycle: 
         seats = pd.concat([seats, pd.DataFrame(extra)], ignore_index=True)
     seats = incumbency(seats)
     feats = downballot_features(seats, pres_hist_all[pres_hist_all["cycle"] < cycle])
-    fitted = fit_downballot(feats[feats["cycle"] < cycle])
+    # Partisanship of down-ballot voting has changed a lot since the 1970s: fit on the last
+    # TRAIN_WINDOW_YEARS only (two full Senate rotations).
+    fitted = fit_downballot(feats[(feats["cycle"] < cycle) & (feats["cycle"] >= cycle - TRAIN_WINDOW_YEARS)])
     target = feats.set_index("race_id").reindex(race_ids)
     missing = target["lean"].isna()
     if missing.any():

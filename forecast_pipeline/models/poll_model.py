@@ -84,7 +84,7 @@ HOUSE_SD_SHAPE = 4.0
 # names are skipped. national_level_back and house_effect are deterministic in their non-centred
 # forms and are then checked alongside their z's.
 FREE_PARAMETERS = (
-    "bias_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk_back", "national_walk_z", "race_walk_z",
+    "bias_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk", "national_walk_z", "race_walk_z",
     "house_sd", "house_z", "house_effect", "population_z", "mode_z", "sponsor_z", "sigma_extra",
 )
 
@@ -427,10 +427,14 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
 
         # ---- reverse random walk from as-of: shared national walk + correlated race walks -----------
         nat_step_sd = step_scale * st.walk_national_sd
-        if K >= 2 and d.n_nat_polls_per_knot >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT:
-            nat_back = pm.GaussianRandomWalk(
-                "national_walk_back", sigma=nat_step_sd, init_dist=pm.DiracDelta.dist(0.0),
-                steps=K - 1, dims="knot_back")
+        if K >= 3 and d.n_nat_polls_per_knot >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT:
+            # centred: the levels of knots K-2 .. 0 (the as-of knot is 0 by construction; a DiracDelta
+            # start would make the sampler's jittered initial points impossible)
+            levels = pm.GaussianRandomWalk(
+                "national_walk", sigma=nat_step_sd, init_dist=pm.Normal.dist(0.0, nat_step_sd),
+                steps=K - 2, dims="step")
+            nat_back = pm.Deterministic("national_walk_back", pt.concatenate([pt.zeros(1), levels]),
+                                        dims="knot_back")
         else:
             nat_z = pm.Normal("national_walk_z", 0.0, 1.0, dims="step")
             nat_back = pm.Deterministic(
