@@ -2,12 +2,14 @@
 
 import dagster as dg
 
-from assets import backtest, forecast, ingest
+from assets import backtest, forecast, ingest, voterfile
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = dg.load_assets_from_modules([ingest, forecast])
 BACKTEST_ASSETS = dg.load_assets_from_modules([backtest])
 CHECKS = dg.load_asset_checks_from_modules([ingest, forecast])
+VOTERFILE_ASSETS = dg.load_assets_from_modules([voterfile])
+VOTERFILE_CHECKS = dg.load_asset_checks_from_modules([voterfile])
 
 
 def default_resources(artifacts_dir: str | None = None, target: ForecastTarget | None = None) -> dict:
@@ -24,9 +26,10 @@ def default_resources(artifacts_dir: str | None = None, target: ForecastTarget |
 
 def build_defs(artifacts_dir: str | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*ASSETS, *BACKTEST_ASSETS],
+        assets=[*ASSETS, *BACKTEST_ASSETS, *VOTERFILE_ASSETS],
         jobs=[dg.define_asset_job("backtest_job", selection=["backtest/scores"], partitions_def=backtest.BACKTEST_PARTITIONS)],
-        asset_checks=CHECKS, resources=default_resources(artifacts_dir))
+        asset_checks=[*CHECKS, *VOTERFILE_CHECKS],
+        resources={**default_resources(artifacts_dir), **voterfile.RESOURCES})
 
 
 defs = build_defs()
