@@ -200,7 +200,13 @@ def calibrate_state(
     reg = cls * REGISTERED  # P(class and registered)
     people = pop.sum()
     shifts: dict[int, float] = {}
+    ages = state_cells["age4"].to_numpy()
     for year in [*elections_for(cycle), cycle]:
+        # Share of each cell old enough to vote in `year` (ages are uniform inside the band).
+        lo = np.array([census.AGE_BANDS[a][0] for a in ages])
+        hi = np.array([census.AGE_BANDS[a][1] for a in ages])
+        elig = np.clip((hi - np.maximum(lo, 18 + cycle - year) + 1) / (hi - lo + 1), 0, 1)
+        eligible = (pop * elig).sum()
         # The cycle's own election is calibrated to the previous election of the same kind.
         source_year = year - 4 if year == cycle else year
         total = census.turnout_total(data_dir, state, source_year)
@@ -208,10 +214,10 @@ def calibrate_state(
         if total is None or total <= 0:
             shifts[year] = 0.0
             continue
-        rate = min(total / people, 0.95)
+        rate = min(total / eligible, 0.95)
 
-        def gap(d, base=base, rate=rate):
-            return float((pop[:, None] * reg * expit(base + d)).sum() / people - rate)
+        def gap(d, base=base, rate=rate, elig=elig, eligible=eligible):
+            return float(((pop * elig)[:, None] * reg * expit(base + d)).sum() / eligible - rate)
 
         shifts[year] = _solve_shift(gap)
     prev = census.presidential_results(data_dir)

@@ -11,9 +11,10 @@ state's voters do not depend on which other states are generated):
 3. registration (P(registered | class)); people who are not registered are counted, not written;
 4. a county from P(county | state, race) (ACS 5-year county tables);
 5. a party (registration states only) from P(party | cell) shifted to the state's previous result;
-6. a registration date after the 18th birthday; votes in the four previous general elections with
-   the state-calibrated P(vote | class); status I (inactive) when the voter registered before the
-   last two federal elections and voted in neither, else A;
+6. votes in the four previous general elections (when old enough that year) with the state-calibrated
+   P(vote | class); a registration date between the 18th birthday (or 1960) and 30 days before the
+   first recorded vote (or before the cycle's election); status I (inactive) when the voter registered
+   before the last two federal elections and voted in neither, else A;
 7. a modelled turnout score: the calibrated P(vote) at the cycle's own election.
 
 Rows are produced in chunks of at most CHUNK_ROWS people and written with COPY, so memory stays flat
@@ -205,25 +206,18 @@ def generate_state(
         race_code[oth] = OTHER_RACE[0][_categorical_u(race_u[oth], OTHER_RACE[1])]
         ethnic = np.where(race == "Hispanic", "HL", "NL")
         birth_year = cycle - age
-        # Registration date: uniform between the 18th birthday (or 1960) and 30 days before the election.
-        earliest = np.maximum(birth_year + 18, 1960)
-        first = np.array([f"{y}-01-01" for y in range(1900, cycle + 1)], dtype="datetime64[D]")
-        start_day = first[earliest - 1900]
-        span = ((cycle_date - np.timedelta64(30, "D")) - start_day).astype(np.int64)
-        registr_dt = start_day + np.floor(reg_u * np.maximum(span, 1)).astype("timedelta64[D]")
-
         hist_frames = []
         voted_last_two = np.zeros(m, dtype=bool)
+        first_vote = np.full(m, cycle_date, dtype="datetime64[D]")
         for j, year in enumerate(history_years):
             edate = election_dates[year]
-            eligible = (registr_dt <= edate - np.timedelta64(25, "D")) & (year - birth_year >= 18)
-            voted = eligible & (vote_u[:, j] < turnout[year][cls])
+            voted = (year - birth_year >= 18) & (vote_u[:, j] < turnout[year][cls])
             if year >= cycle - 4:
                 voted_last_two |= voted
+            first_vote = np.where(voted & (edate < first_vote), edate, first_vote)
             w = np.flatnonzero(voted)
             if len(w):
                 method = METHODS[_categorical_u(method_u[w, j], _method_probs(year))]
-                label = str(edate)
                 hist_frames.append(
                     pd.DataFrame(
                         {
@@ -231,12 +225,19 @@ def generate_state(
                             "state_cd": state,
                             "voter_id": voter_id[w],
                             "county_id": county_id[w],
-                            "election_lbl": label,
-                            "election_desc": f"{pd.Timestamp(label).strftime('%m/%d/%Y')} GENERAL",
+                            "election_lbl": str(edate),
+                            "election_desc": f"{pd.Timestamp(str(edate)).strftime('%m/%d/%Y')} GENERAL",
                             "voting_method": method,
                         }
                     )
                 )
+        # Registration date: uniform between the 18th birthday (or 1960) and 30 days before the first
+        # election the voter voted in (the cycle's election for those with no recorded vote).
+        earliest = np.maximum(birth_year + 18, 1960)
+        first = np.array([f"{y}-01-01" for y in range(1900, cycle + 1)], dtype="datetime64[D]")
+        start_day = first[earliest - 1900]
+        span = ((first_vote - np.timedelta64(30, "D")) - start_day).astype(np.int64)
+        registr_dt = start_day + np.floor(reg_u * np.maximum(span, 1)).astype("timedelta64[D]")
         recent = registr_dt > election_dates[cycle - 4]
         status = np.where(voted_last_two | recent, "A", "I")
         voters = pd.DataFrame(
