@@ -198,7 +198,6 @@ def calibrate_state(
     pop = state_cells["pop"].to_numpy()
     cls = model.class_probs[rows]  # (cells, 3)
     reg = cls * REGISTERED  # P(class and registered)
-    people = pop.sum()
     shifts: dict[int, float] = {}
     ages = state_cells["age4"].to_numpy()
     for year in [*elections_for(cycle), cycle]:
