@@ -7,10 +7,11 @@ cells (state x race_eth x edu5 x age4 x sex) and modelled with a binomial likeli
 
     dem[c] ~ Binomial(n[c], p[c])
     logit p[c] = a0 + b_prev z_prev[s] + b_rel z_rel[s]
-                 + s_state a_state[s] + s_region a_region[g]
+                 + s_state a_state[s] + a_region[g]
                  + s_race a_race[r] + s_edu a_edu[e] + s_age a_age[k] + b_female female
                  + s_re a_race_edu[r, e] + s_rg a_race_region[r, g]
-    a_* ~ N(0, 1) (non-centred), s_* ~ HalfNormal(0.5), a0, b_* ~ N(0, 1)
+    a_* = s_* z_*, z_* ~ N(0, 1) (non-centred), s_* ~ HalfNormal(0.5); a_region ~ N(0, 0.5);
+    a0, b_* ~ N(0, 1)
 
 State predictors: z_prev = standardised logit of the state's previous presidential Democratic two-party
 share (certified; the cycle before the survey, so no look-ahead), z_rel = standardised religiosity
@@ -36,7 +37,7 @@ from scipy.special import expit, logit
 
 from forecast_pipeline.voterfile import census
 
-MODEL_VERSION = "mrp-1.0.0"
+MODEL_VERSION = "mrp-1.1.0"
 SURVEY_CYCLES = (2004, 2012)
 REGIONS = ["east", "midwest", "south", "west"]
 _VOTES = {2004: ("Kerry", "Bush"), 2012: ("Obama", "Romney")}
@@ -116,7 +117,7 @@ def fit_mrp(
     tune: int = 1000,
     chains: int = 2,
     seed: int = 20261127,
-    target_accept: float = 0.9,
+    target_accept: float = 0.95,
 ) -> MRPFit:
     import pymc as pm
 
@@ -145,7 +146,6 @@ def fit_mrp(
         terms = {}
         for name, dims in [
             ("state", ("state",)),
-            ("region", ("region",)),
             ("race", ("race",)),
             ("edu", ("edu",)),
             ("age", ("age",)),
@@ -155,6 +155,8 @@ def fit_mrp(
             sigma = pm.HalfNormal(f"s_{name}", 0.5)
             z = pm.Normal(f"z_{name}", 0, 1, dims=dims)
             terms[name] = pm.Deterministic(f"a_{name}", sigma * z, dims=dims)
+        # Four regions: a fixed effect (a scale estimated from four levels samples poorly).
+        terms["region"] = pm.Normal("a_region", 0, 0.5, dims="region")
         state_eff = pm.Deterministic(
             "state_effect",
             b_prev * predictors["z_prev"].to_numpy()
@@ -341,7 +343,7 @@ def run_mrp(
 def _convergence(fit: MRPFit) -> dict:
     import arviz as az
 
-    names = [v for v in fit.idata.posterior.data_vars if v == "a0" or v[:2] in ("b_", "s_", "z_")]
+    names = [v for v in fit.idata.posterior.data_vars if v in ("a0", "a_region") or v[:2] in ("b_", "s_", "z_")]
     summ = az.summary(fit.idata, var_names=names)
     div = int(fit.idata.sample_stats["diverging"].sum()) if "diverging" in fit.idata.sample_stats else 0
     return {
