@@ -3,7 +3,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
 
-.PHONY: install forecast test test-fast lint dagster-dev validate-defs clean-db
+.PHONY: install forecast test test-fast lint dagster-dev validate-defs clean-db voterfile
 
 install: .venv/.installed
 
@@ -14,6 +14,9 @@ install: .venv/.installed
 
 forecast: install
 	$(PY_RUN) forecast-pipeline run $(FORECAST_ARGS)
+
+voterfile: install
+	$(PY_RUN) forecast-pipeline voterfile run --fraction 0.01 --cycle 2004,2012
 
 test: install
 	$(PY_RUN) pytest
