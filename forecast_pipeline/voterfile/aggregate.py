@@ -44,13 +44,20 @@ def query_text(name: str) -> str:
 def aggregate(
     engine: sa.Engine, cycle: int, tables: tuple[str, ...] = tuple(QUERIES)
 ) -> list[AggregateResult]:
-    """Rebuild the composition tables of `cycle`, each in its own transaction (delete + insert)."""
+    """Rebuild the composition tables of `cycle`, each in its own transaction.
+
+    The query runs as CREATE TEMP TABLE ... AS, which PostgreSQL may run with parallel workers
+    (INSERT ... SELECT never is); the small result is then inserted in place of the cycle's rows.
+    """
     out = []
     for name in tables:
         t0 = time.perf_counter()
         with engine.begin() as conn:
+            conn.execute(
+                sa.text(f"CREATE TEMP TABLE _agg ON COMMIT DROP AS {query_text(name)}"), {"cycle": cycle}
+            )
             conn.execute(sa.text(f"DELETE FROM voterfile.{name} WHERE cycle = :cycle"), {"cycle": cycle})
-            rows = conn.execute(sa.text(query_text(name)), {"cycle": cycle}).rowcount
+            rows = conn.execute(sa.text(f"INSERT INTO voterfile.{name} SELECT * FROM _agg")).rowcount
         out.append(AggregateResult(name, int(rows), time.perf_counter() - t0))
     return out
 

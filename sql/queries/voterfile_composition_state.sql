@@ -1,9 +1,9 @@
 -- Electorate composition by state x demographic cell, weighted by modelled turnout (:cycle).
 -- The cell keys are the MRP's: race_eth from race_code + ethnic_code, age4 from birth_year.
-INSERT INTO voterfile.composition_state
-    (cycle, state_cd, race_eth, educ_cd, age4, sex, registered, expected_voters, share_of_state)
+-- A plain SELECT whose columns are voterfile.composition_state's, in order: aggregate.py runs it as
+-- CREATE TEMP TABLE ... AS (which, unlike INSERT ... SELECT, may use a parallel plan) and inserts that.
 SELECT cycle, state_cd, race_eth, educ_cd, age4, sex, registered, expected_voters,
-       expected_voters / NULLIF(sum(expected_voters) OVER (PARTITION BY state_cd), 0)
+       expected_voters / NULLIF(sum(expected_voters) OVER (PARTITION BY state_cd), 0) AS share_of_state
 FROM (
     SELECT cycle, state_cd,
            CASE WHEN ethnic_code = 'HL' THEN 'Hispanic'
