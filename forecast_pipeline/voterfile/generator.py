@@ -315,6 +315,13 @@ def generate_to_db(
             res = StateResult(state)
             with raw.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit = off")
+                counties = census.county_shares(Path(data_dir))
+                counties = counties[counties["state"] == state].drop_duplicates("county_fips")
+                cur.executemany(
+                    "INSERT INTO voterfile.counties (county_id, state_cd, county_desc) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (county_id) DO UPDATE SET county_desc = EXCLUDED.county_desc",
+                    list(zip(counties["county_fips"], counties["state"], counties["county_desc"], strict=True)),
+                )
                 for table in ("voters", "vote_history"):
                     cur.execute(
                         f"DELETE FROM voterfile.{table} WHERE cycle = %s AND state_cd = %s", (cycle, state)
