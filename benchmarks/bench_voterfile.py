@@ -99,7 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in aggregate.QUERIES:
             agg = [aggregate.aggregate(engine, args.cycle, (name,))[0].seconds for _ in range(args.repeats)]
             bare = [aggregate.bare_group_by_seconds(engine, args.cycle, name) for _ in range(args.repeats)]
+            select = []
+            for _ in range(args.repeats):
+                t1 = time.perf_counter()
+                with engine.connect() as conn:
+                    conn.execute(sa.text(aggregate.query_text(name)), {"cycle": args.cycle}).fetchall()
+                select.append(time.perf_counter() - t1)
             timings[name] = {
+                "select_only_s": round(statistics.median(select), 2),
                 "aggregate_s": round(statistics.median(agg), 2),
                 "bare_group_by_s": round(statistics.median(bare), 2),
                 "ratio": round(statistics.median(agg) / statistics.median(bare), 2),
