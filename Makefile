@@ -4,7 +4,7 @@ PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
 REPORT_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --out out/report-2020-president
 
-.PHONY: install forecast report test test-fast lint dagster-dev validate-defs clean-db
+.PHONY: install forecast report test test-fast lint dagster-dev validate-defs clean-db voterfile
 
 install: .venv/.installed
 
@@ -18,6 +18,9 @@ forecast: install
 
 report: install
 	$(PY_RUN) forecast-pipeline report $(REPORT_ARGS)
+
+voterfile: install
+	$(PY_RUN) forecast-pipeline voterfile run --fraction 0.01 --cycle 2004,2012
 
 test: install
 	$(PY_RUN) pytest

@@ -5,7 +5,7 @@ To add a module: import it and append its assets / checks / jobs / schedules / s
 
 import dagster as dg
 
-from assets import automation, backtest, forecast, freshness, ingest
+from assets import automation, backtest, forecast, freshness, ingest, voterfile
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = [*dg.load_assets_from_modules([ingest]), *forecast.FORECAST_ASSETS]
@@ -23,6 +23,8 @@ JOBS = [
 ]
 SCHEDULES = [*automation.SCHEDULES]
 SENSORS = [*automation.SENSORS, freshness.FRESHNESS_SENSOR]
+VOTERFILE_ASSETS = dg.load_assets_from_modules([voterfile])
+VOTERFILE_CHECKS = dg.load_asset_checks_from_modules([voterfile])
 
 
 def default_resources(artifacts_dir: str | None = None, target: ForecastTarget | None = None) -> dict:
@@ -39,12 +41,12 @@ def default_resources(artifacts_dir: str | None = None, target: ForecastTarget |
 
 def build_defs(artifacts_dir: str | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*ASSETS, *BACKTEST_ASSETS],
-        asset_checks=CHECKS,
+        assets=[*ASSETS, *BACKTEST_ASSETS, *VOTERFILE_ASSETS],
+        asset_checks=[*CHECKS, *VOTERFILE_CHECKS],
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,
-        resources=default_resources(artifacts_dir),
+        resources={**default_resources(artifacts_dir), **voterfile.RESOURCES},
     )
 
 

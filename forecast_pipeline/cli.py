@@ -258,6 +258,92 @@ def report(cycle: int, office: str, as_of: str, out_dir: Path) -> None:
         click.echo(f"wrote {rep[key]}")
 
 
+@main.group()
+def voterfile() -> None:
+    """Synthetic voter files (NC layout, all states): generate, aggregate in SQL, MRP."""
+
+
+def _states(value: str | None) -> list[str] | None:
+    return [s.strip().upper() for s in value.split(",") if s.strip()] if value else None
+
+
+@voterfile.command("generate")
+@click.option("--fraction", type=float, default=0.01, show_default=True,
+              help="Share of the census population drawn (0.01 = a 1% file, about 2.2M people for 2012).")
+@click.option("--seed", type=int, default=20261127, show_default=True)
+@click.option("--cycle", "cycles", default="2012", show_default=True,
+              help="Comma-separated snapshot cycles: 2004 and 2012 use The Upshot frames, others are raked to the ACS.")
+@click.option("--states", default=None, help="Comma-separated state codes (default: all 50 + DC).")
+def voterfile_generate(fraction: float, seed: int, cycles: str, states: str | None) -> None:
+    """Generate the voter file and stream it into PostgreSQL (COPY), state by state."""
+    from forecast_pipeline.voterfile.generator import generate_to_db
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    for cycle in _int_list(cycles) or []:
+        t0 = time.perf_counter()
+        res = generate_to_db(engine, settings.data_dir, cycle, fraction, seed, _states(states),
+                             log=lambda m: click.echo(m, err=True))
+        click.echo(f"{cycle}: {sum(r.people for r in res)} people, {sum(r.voters for r in res)} registered voters, "
+                   f"{sum(r.history_rows for r in res)} vote-history rows in {len(res)} state(s) "
+                   f"({time.perf_counter() - t0:.0f}s)")
+
+
+@voterfile.command("aggregate")
+@click.option("--cycle", "cycles", default="2012", show_default=True)
+def voterfile_aggregate(cycles: str) -> None:
+    """Rebuild voterfile.composition_state and composition_county in the database."""
+    from forecast_pipeline.voterfile.aggregate import aggregate
+
+    engine = _engine(Settings.from_env())
+    for cycle in _int_list(cycles) or []:
+        for r in aggregate(engine, cycle):
+            click.echo(f"{cycle} voterfile.{r.table}: {r.rows} rows ({r.seconds:.2f}s)")
+
+
+@voterfile.command("mrp")
+@click.option("--cycle", "cycles", default="2004,2012", show_default=True,
+              help="Post-stratification cycles (their voter files must be aggregated).")
+@click.option("--survey-cycle", type=int, default=None, help="Survey to fit (default: latest at or before the cycle).")
+@click.option("--sample-size", type=int, default=None, help="Fit on a random subsample of respondents.")
+@_sampler_options
+def voterfile_mrp(cycles, survey_cycle, sample_size, sampler, draws, tune, chains, seed) -> None:
+    """Fit the MRP, post-stratify on the voter file, store forecast.mrp_state_estimates, print RMSEs."""
+    from forecast_pipeline.voterfile.mrp import run_mrp
+
+    settings = Settings.from_env()
+    engine = _engine(settings)
+    for cycle in _int_list(cycles) or []:
+        doc = run_mrp(engine, settings.data_dir, cycle, survey_cycle, sampler, draws, tune, chains, seed, sample_size)
+        click.echo(f"{cycle} (survey {doc['survey_cycle']}, {doc['n_respondents']} respondents): "
+                   f"max r-hat {doc['max_rhat']:.3f}, min ESS {doc['min_ess_bulk']:.0f}, "
+                   f"divergences {doc['divergences']}, sampling {doc['sampling_seconds']:.0f}s")
+        if doc["rmse_mrp"] is not None:
+            click.echo(f"  state RMSE vs certified result ({doc['n_states_scored']} states with respondents): "
+                       f"MRP {doc['rmse_mrp']:.4f}, raw survey means {doc['rmse_raw']:.4f}")
+
+
+@voterfile.command("run")
+@click.option("--fraction", type=float, default=0.01, show_default=True)
+@click.option("--cycle", "cycles", default="2004,2012", show_default=True)
+@click.option("--states", default=None, help="Comma-separated state codes (default: all 50 + DC).")
+@click.option("--sample-size", type=int, default=None, help="Fit the MRP on a random subsample of respondents.")
+@_sampler_options
+def voterfile_run(fraction, cycles, states, sample_size, sampler, draws, tune, chains, seed) -> None:
+    """Generate and load the voter file, aggregate it and fit the MRP, through the Dagster assets."""
+    from forecast_pipeline.voterfile_runner import run_voterfile_assets
+
+    t0 = time.perf_counter()
+    out = run_voterfile_assets(_int_list(cycles) or [], fraction, seed, _states(states), sampler, draws, tune,
+                               chains, sample_size, log=lambda m: click.echo(m, err=True))
+    for key, meta in out.items():
+        if key != "checks":
+            click.echo(f"{key}: " + ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                                              for k, v in meta.items()))
+    click.echo(f"checks: {out['checks']}")
+    click.echo(f"done in {time.perf_counter() - t0:.0f}s", err=True)
+
+
 def _fmt(x, spec=".3f") -> str:
     return "   -  " if x is None else format(x, spec)
 
