@@ -119,8 +119,15 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
     b_race = np.zeros(len(races))
     info["polling_error"] = {}
     for office in sorted(set(offices)):
-        sc = polling_error_scale(engine, cycle, office)
         m = (races["office"] == office).to_numpy()
+        try:
+            sc = polling_error_scale(engine, cycle, office)
+        except ValueError:
+            # a database without earlier cycles (a partial load): the documented defaults, recorded
+            b_nat[m] = priors.polling_error_national_sd
+            b_race[m] = priors.polling_error_race_sd
+            info["polling_error"][office] = {"source": "PriorConfig defaults: no earlier cycle in the database"}
+            continue
         b_nat[m] = sc.national_sd_logit
         b_race[m] = sc.race_sd_logit
         info["polling_error"][office] = {"national_sd_logit": sc.national_sd_logit,
