@@ -74,7 +74,7 @@ UNKNOWN_POLLSTER = "(unknown)"
 # NATIONAL_CENTRED_MIN_POLLS_PER_KNOT polls per random-walk knot, else non-centred.
 HOUSE_CENTRED_MIN_POLLSTERS = 10
 HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER = 5
-NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = 5
+NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = 10**9  # v2: non-centred always (2020: centred ESS 29, non-centred 117 at 500 draws)
 # house_sd ~ Gamma(shape 4, mean house_sd_mean): keeps the sd off zero (no funnel neck) with few
 # pollsters; 95% prior interval 0.27x - 2.2x the mean.
 HOUSE_SD_SHAPE = 4.0
