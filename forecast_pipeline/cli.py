@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from forecast_pipeline.config import Settings, redact_url
+from forecast_pipeline.config import Settings, redact_url, scrub_secrets
 
 
 def _engine(settings: Settings):
@@ -24,6 +24,9 @@ def _engine(settings: Settings):
 
 
 def _echo_load(report) -> None:
+    if report.status == "failed":
+        click.echo(f"  failed    {report.source:70s} {report.error}", err=True)
+        return
     click.echo(
         f"  {report.status:9s} {report.source:70s} read {report.rows_read:>6} "
         f"loaded {report.rows_loaded:>6} rejected {report.rows_rejected:>5} ({report.seconds:.1f}s)",
@@ -31,8 +34,28 @@ def _echo_load(report) -> None:
     )
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Show library logs.")
+class _Cli(click.Group):
+    """Errors end the command with a one-line message and exit code 1, never a traceback, and never
+    show a credential: every message passes through ``scrub_secrets``. With -v the (scrubbed)
+    traceback follows the message."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            message = scrub_secrets(f"{type(exc).__name__}: {exc}")
+            click.echo(f"error: {message.splitlines()[0] if message else type(exc).__name__}", err=True)
+            if logging.getLogger().isEnabledFor(logging.INFO):
+                import traceback
+
+                click.echo(scrub_secrets("".join(traceback.format_exception(exc))), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Cli)
+@click.option("-v", "--verbose", is_flag=True, help="Show library logs (and tracebacks of errors).")
 def main(verbose: bool) -> None:
     """Election forecasting pipeline: polls in PostgreSQL -> PyMC poll model -> race forecasts.
 
@@ -80,8 +103,11 @@ def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     reports = load_files(engine, settings.data_dir, files or None, progress=_echo_load)
     read = sum(r.rows_read for r in reports)
     rejected = sum(r.rows_rejected for r in reports)
+    failed = [r for r in reports if r.status == "failed"]
     click.echo(f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
-               "(reasons in ops.rejected_rows)")
+               "(reasons in ops.rejected_rows)" + (f"; {len(failed)} file(s) could not be read" if failed else ""))
+    if failed:
+        sys.exit(1)
 
 
 @data.command("fetch")

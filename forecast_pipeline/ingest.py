@@ -17,7 +17,13 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline.loaders.base import POLL_ANSWER_COLUMNS, RESULT_COLUMNS, LoadResult, source_key
+from forecast_pipeline.loaders.base import (
+    POLL_ANSWER_COLUMNS,
+    RESULT_COLUMNS,
+    BadInputError,
+    LoadResult,
+    source_key,
+)
 from forecast_pipeline.loaders.registry import KNOWN_FILES, load_file
 
 RAW_POLL_COLUMNS = ["load_id", "source", "layout", "line_no", "poll_key"] + [
@@ -31,12 +37,13 @@ REJECT_TABLE_COLUMNS = ["load_id", "source", "line_no", "kind", "field", "reason
 class LoadReport:
     source: str
     layout: str
-    status: str          # "loaded" or "unchanged"
+    status: str          # "loaded", "unchanged", or "failed" (the file could not be read; see error)
     rows_read: int
     rows_loaded: int
     rows_rejected: int
     answer_rows: int
     seconds: float
+    error: str | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -45,8 +52,11 @@ def file_sha256(path: Path) -> str:
     from forecast_pipeline.loaders.registry import detect_layout
 
     paths = [path]
-    if detect_layout(path).startswith("leo"):
-        paths.append(answers_path(path))
+    try:
+        if detect_layout(path).startswith("leo"):
+            paths.append(answers_path(path))
+    except BadInputError:
+        pass  # hashed alone; loading it will fail with the same message
     h = hashlib.sha256()
     for p in paths:
         with p.open("rb") as fh:
@@ -66,7 +76,18 @@ def poll_key(layout: str, source: str, poll_id: str, race_id: str) -> str:
     return f"{family}:{poll_id}:{race_id}"
 
 
+# COPY takes no bind parameters for identifiers, so the statement is built only from this allow-list;
+# the data itself travels in the COPY stream, never in the SQL text.
+_COPY_TABLES = {
+    "raw.results": RAW_RESULT_COLUMNS,
+    "raw.poll_answers": RAW_POLL_COLUMNS,
+    "ops.rejected_rows": REJECT_TABLE_COLUMNS,
+}
+
+
 def _copy(conn: sa.Connection, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    if table not in _COPY_TABLES or columns != _COPY_TABLES[table]:
+        raise ValueError(f"COPY into {table!r} with columns {columns} is not an allowed target")
     if frame.empty:
         return
     buf = io.StringIO()
@@ -128,6 +149,18 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
     return load_id
 
 
+def store_failure(conn: sa.Connection, source: str, sha: str, error: str) -> int:
+    """Record a file that could not be read at all: a failed load with zero counts and the message."""
+    return conn.execute(
+        sa.text(
+            "INSERT INTO ops.load_runs (source, layout, sha256, rows_read, rows_loaded, rows_rejected,"
+            " answer_rows, status, error, finished_at) VALUES (:s, 'unknown', :h, 0, 0, 0, 0, 'failed', :e,"
+            " now()) RETURNING load_id"
+        ),
+        {"s": source, "h": sha, "e": error},
+    ).scalar_one()
+
+
 def rebuild_core(conn: sa.Connection) -> None:
     from forecast_pipeline.db.migrate import run_script, sql_dir
 
@@ -144,6 +177,10 @@ def load_files(
 
     Results files go first: the column-subset 538 poll file names candidates by surname only and
     takes their party from the same cycle's certified results.
+
+    A file that cannot be read at all (BadInputError: unknown layout, not UTF-8, empty) does not stop
+    the others: it is recorded in ops.load_runs as failed, with its message, and reported with status
+    "failed"; the previous version of that file's rows, if any, stays as it was.
     """
     names = list(files) if files is not None else list(KNOWN_FILES)
     missing = [n for n in names if not (data_dir / n).is_file()]
@@ -166,7 +203,16 @@ def load_files(
         needs_results = prior is None or "election-results" in name
         result = None
         if needs_results:
-            result = load_file(path, data_dir, results=_concat(results_frames))
+            try:
+                result = load_file(path, data_dir, results=_concat(results_frames))
+            except BadInputError as exc:
+                with engine.begin() as conn:
+                    store_failure(conn, source, sha, str(exc))
+                reports.append(LoadReport(source, "unknown", "failed", 0, 0, 0, 0, time.perf_counter() - t0,
+                                          error=str(exc)))
+                if progress:
+                    progress(reports[-1])
+                continue
             if _is_results(result):
                 results_frames.append(result.accepted)
         if prior is not None:
