@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from assets import backtest, forecast, ingest
+from assets import backtest, checks, forecast, ingest
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = dg.load_assets_from_modules([ingest, forecast])
 BACKTEST_ASSETS = dg.load_assets_from_modules([backtest])
-CHECKS = dg.load_asset_checks_from_modules([ingest, forecast])
+CHECKS = [*dg.load_asset_checks_from_modules([ingest, forecast]), *checks.CHECKS]
 
 
 def default_resources(artifacts_dir: str | None = None, target: ForecastTarget | None = None) -> dict:

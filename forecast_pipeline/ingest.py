@@ -242,3 +242,16 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
 def _core_populated(engine: sa.Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM core.races)")).scalar())
+
+
+def source_conflicts(engine: sa.Engine, sample: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Polls carried by more than one source: conflicts per field, a sample of them, and how many
+    such polls there are (each is stored once in core.polls, see rebuild_core.sql)."""
+    with engine.connect() as conn:
+        summary = pd.read_sql(sa.text(
+            "SELECT source_a, source_b, field, count(*) AS conflicts FROM ops.poll_source_conflicts "
+            "GROUP BY source_a, source_b, field ORDER BY source_a, source_b, field"), conn)
+        rows = pd.read_sql(sa.text(
+            "SELECT * FROM ops.poll_source_conflicts ORDER BY poll_key, field LIMIT :n"), conn, params={"n": sample})
+        n_polls = conn.execute(sa.text("SELECT count(*) FROM core.polls WHERE n_sources > 1")).scalar_one()
+    return summary, rows, int(n_polls)

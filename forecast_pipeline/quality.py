@@ -56,7 +56,7 @@ class Rule:
 
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows breaking the rule, restricted to its layouts when the frame has a layout column."""
-        out = np.asarray(pd.Series(self.bad(frame), index=frame.index).fillna(False), dtype=bool)
+        out = np.array(pd.Series(self.bad(frame), index=frame.index).fillna(False), dtype=bool)
         if self.layouts is not None and "layout" in frame.columns:
             out &= frame["layout"].isin(list(self.layouts)).to_numpy()
         return out
