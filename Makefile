@@ -3,7 +3,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
 
-.PHONY: install forecast test test-fast lint dagster-dev validate-defs clean-db
+.PHONY: install forecast test test-fast test-faults lint dagster-dev validate-defs clean-db
 
 install: .venv/.installed
 
@@ -17,6 +17,10 @@ forecast: install
 
 test: install
 	$(PY_RUN) pytest
+
+# Bad inputs, hostile strings and faults (kill -9, database restart, convergence gate); also in `make test`.
+test-faults: install
+	$(PY_RUN) pytest tests/bad_inputs tests/faults tests/integration/test_security.py
 
 test-fast: install
 	$(PY_RUN) pytest -m "not slow"

@@ -81,9 +81,12 @@ def posterior(context: dg.AssetExecutionContext, target: ForecastTarget, model_i
 
 
 @dg.asset_check(asset=["model", "posterior"], blocking=True,
-                description="r-hat, bulk ESS and divergences within the gate; a failed fit is not published")
-def convergence(target: ForecastTarget, posterior) -> dg.AssetCheckResult:
+                description="r-hat, bulk ESS and divergences within the gate; a failed fit is stored as "
+                            "failed (forecast.runs) with its diagnostics and is not published")
+def convergence(context: dg.AssetCheckExecutionContext, target: ForecastTarget, database: Database,
+                posterior) -> dg.AssetCheckResult:
     from forecast_pipeline.models.summarize import diagnostics
+    from forecast_pipeline.publish import record_failed_run
 
     diag = diagnostics(posterior)
     problems = []
@@ -93,16 +96,26 @@ def convergence(target: ForecastTarget, posterior) -> dg.AssetCheckResult:
         problems.append(f"min bulk ESS {diag['min_ess_bulk']:.0f} < {target.min_ess_bulk}")
     if diag["divergences"] > 0:
         problems.append(f"{diag['divergences']} divergent transitions")
+    metadata = {k: float(v) for k, v in diag.items()}
+    if problems:
+        reason = "; ".join(problems)
+        run_id = record_failed_run(
+            database.engine(), target.cycle, target.office, target.as_of_date(), posterior, reason,
+            dagster_run_id=context.run_id,
+            thresholds={"max_rhat": target.max_rhat, "min_ess_bulk": target.min_ess_bulk, "divergences": 0})
+        metadata["failed_forecast_run_id"] = run_id
     return dg.AssetCheckResult(
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(problems) or "converged",
-        metadata={k: float(v) for k, v in diag.items()},
+        description=("NOT PUBLISHED: " + "; ".join(problems)) if problems else "converged",
+        metadata=metadata,
     )
 
 
 @dg.asset(key=["forecast", "race_forecasts"], group_name="publish", kinds={"postgres", "pandas"}, owners=OWNERS,
-          ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])})
+          ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])},
+          # the write is one transaction and idempotent, so a retry after a lost connection is safe
+          retry_policy=dg.RetryPolicy(max_retries=2, delay=5))
 def race_forecasts(context: dg.AssetExecutionContext, database: Database, target: ForecastTarget,
                    model_input, posterior) -> pd.DataFrame:
     """Per race: P(Democratic win), mean and 10/50/90% quantiles of the Democratic two-party share,

@@ -26,8 +26,8 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
     from forecast_pipeline.db.migrate import migrate
     from forecast_pipeline.ingest import load_files
 
+    migrate(database.owner_engine())
     engine = database.engine()
-    migrate(engine)
     settings = Settings.from_env()
     reports = load_files(engine, settings.data_dir, progress=lambda r: context.log.info(
         f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"

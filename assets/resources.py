@@ -14,10 +14,18 @@ class Database(dg.ConfigurableResource):
     url: str | None = Field(default=None, description="SQLAlchemy URL; never logged.")
 
     def engine(self):
+        """Runtime-role engine (cannot drop or truncate raw tables); what assets read and write with."""
         from forecast_pipeline.db.engine import get_engine
         from forecast_pipeline.db.server import normalise_url
 
         return get_engine(url=normalise_url(self.url) if self.url else None)
+
+    def owner_engine(self):
+        """The URL's own user: only for migrations."""
+        from forecast_pipeline.db.engine import get_engine
+        from forecast_pipeline.db.server import normalise_url
+
+        return get_engine(url=normalise_url(self.url) if self.url else None, owner=True)
 
 
 class ForecastTarget(dg.ConfigurableResource):
@@ -59,7 +67,11 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
     target: ForecastTarget
 
     def _path(self, context) -> Path:
-        return Path(self.base_dir) / "posteriors" / ("_".join(context.asset_key.path) + ".nc")
+        # One file per forecast, so that runs for different as-of dates at the same time never read
+        # each other's posterior (save_posterior writes it atomically: temporary file, then rename).
+        t = self.target
+        return (Path(self.base_dir) / "posteriors" / f"{t.cycle}-{t.office}-{t.as_of}"
+                / ("_".join(context.asset_key.path) + ".nc"))
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         from forecast_pipeline.models.summarize import save_posterior

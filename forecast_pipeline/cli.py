@@ -15,12 +15,12 @@ from forecast_pipeline.config import Settings, redact_url, scrub_secrets
 
 
 def _engine(settings: Settings):
+    """Migrate as the owner, then return the runtime-role engine the command works with."""
     from forecast_pipeline.db.engine import get_engine
     from forecast_pipeline.db.migrate import migrate
 
-    engine = get_engine(settings)
-    migrate(engine)
-    return engine
+    migrate(get_engine(settings, owner=True))
+    return get_engine(settings)
 
 
 def _echo_load(report) -> None:
@@ -47,7 +47,7 @@ class _Cli(click.Group):
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             message = scrub_secrets(f"{type(exc).__name__}: {exc}")
             click.echo(f"error: {message.splitlines()[0] if message else type(exc).__name__}", err=True)
-            if logging.getLogger().isEnabledFor(logging.INFO):
+            if ctx.params.get("verbose"):
                 import traceback
 
                 click.echo(scrub_secrets("".join(traceback.format_exception(exc))), err=True)
@@ -78,7 +78,7 @@ def db_migrate() -> None:
     from forecast_pipeline.db.migrate import migrate
 
     settings = Settings.from_env()
-    engine = get_engine(settings)
+    engine = get_engine(settings, owner=True)
     done = migrate(engine)
     click.echo(f"database: {redact_url(str(engine.url))}")
     click.echo(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
@@ -276,7 +276,9 @@ def _print_table(doc: dict) -> None:
     click.echo(f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
                f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}")
     if not doc["published"]:
-        click.echo(f"NOT PUBLISHED: the convergence check failed ({doc.get('check_description')})")
+        why = str(doc.get("check_description")).removeprefix("NOT PUBLISHED: ")
+        click.echo(f"NOT PUBLISHED: the convergence check failed ({why}); stored as failed run "
+                   f"{doc.get('failed_run_id')}, the published forecast is unchanged")
 
 
 if __name__ == "__main__":

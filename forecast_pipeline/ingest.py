@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from forecast_pipeline.faults import pause_point
 from forecast_pipeline.loaders.base import (
     POLL_ANSWER_COLUMNS,
     RESULT_COLUMNS,
@@ -138,6 +139,7 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
         ]
         frame = accepted.assign(load_id=load_id, layout=result.layout, poll_key=keys)
         _copy(conn, "raw.poll_answers", frame, RAW_POLL_COLUMNS)
+    pause_point("ingest:store")
     if len(rejected):
         rej = rejected.assign(load_id=load_id)
         rej["raw"] = [r if isinstance(r, str) else json.dumps(r) for r in rej["raw"]]

@@ -33,3 +33,6 @@ CROSS JOIN LATERAL (VALUES
     ('population', a.population, b.population)
 ) AS v (field, value_a, value_b)
 WHERE v.value_a IS DISTINCT FROM v.value_b;
+
+-- Identity of a published forecast's content, so that publishing the same forecast again is a no-op.
+ALTER TABLE forecast.runs ADD COLUMN IF NOT EXISTS content_sha256 TEXT;

@@ -62,4 +62,4 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
             "SELECT count(*) FROM forecast.race_forecasts f JOIN forecast.runs r USING (run_id) "
             "WHERE r.cycle = 2012 AND r.as_of = '2012-11-05' AND r.status = 'published'")).scalar_one()
     assert doc["published"] and n_rows == 51
-    assert (pipeline_env / "artifacts" / "posteriors" / "model_posterior.nc").is_file()
+    assert (pipeline_env / "artifacts" / "posteriors" / "2012-president-2012-11-05" / "model_posterior.nc").is_file()
