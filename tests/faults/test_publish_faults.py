@@ -50,8 +50,9 @@ def _counts(engine) -> dict[str, int]:
         }
 
 
-def _publish(engine, fit):
+def _publish(engine, fit, scale: float = 1.0):
     table, scores = build_forecast_table(engine, fit.inp, fit.idata)
+    table["p_dem_win"] = table["p_dem_win"] * scale
     return publish_forecast(engine, fit.inp, fit.idata, table, scores), table
 
 
@@ -139,11 +140,9 @@ def test_kill_9_during_the_database_write_leaves_the_published_forecast_intact(
     pd.testing.assert_frame_equal(rows_after, rows_before)
     assert _counts(engine) == counts_before
     # the dead session's lock is gone: the same publish now completes and replaces the forecast
-    proc, _ = _worker(engine, short_fit, tmp_path)
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
+    run_id, _ = _publish(engine, short_fit, scale=0.5)
     run_new, rows_new = _published(engine)
-    assert run_new != run_before and f"published {run_new}" in out
+    assert run_new == run_id != run_before
     assert (rows_new["p_dem_win"] - rows_before["p_dem_win"] * 0.5).abs().max() < 1e-9
     _publish(engine, short_fit)  # put the unscaled forecast back for the other tests
 
@@ -175,7 +174,7 @@ def test_concurrent_runs_for_different_as_of_dates_do_not_interfere(engine, shor
 
 
 def test_concurrent_publishes_of_one_forecast_take_turns(engine, short_fit, tmp_path):
-    procs = [_worker(engine, short_fit, tmp_path, as_of="2012-11-04", scale=s) for s in (0.5, 0.25)]
+    procs = [_worker(engine, short_fit, tmp_path, as_of="2012-11-08", scale=s) for s in (0.5, 0.25)]
     for proc, _ in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err  # no unique-index violation: the advisory lock serialises them
@@ -184,3 +183,16 @@ def test_concurrent_publishes_of_one_forecast_take_turns(engine, short_fit, tmp_
             sa.text("SELECT status, count(*) FROM forecast.runs WHERE as_of = '2012-11-04' GROUP BY status")
         ).all()
     assert dict(statuses) == {"published": 1, "superseded": 1}
+
+
+def test_posteriors_of_different_as_of_dates_are_separate_files(tmp_path):
+    import dagster as dg
+
+    from assets.resources import ForecastTarget, PosteriorIOManager
+
+    context = dg.build_output_context(asset_key=dg.AssetKey(["model", "posterior"]))
+    paths = {
+        PosteriorIOManager(base_dir=str(tmp_path), target=ForecastTarget(as_of=d))._path(context)
+        for d in ("2012-11-05", "2012-11-06")
+    }
+    assert len(paths) == 2 and all(p.name == "model_posterior.nc" for p in paths)
