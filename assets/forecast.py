@@ -101,7 +101,7 @@ def convergence(context: dg.AssetCheckExecutionContext, target: ForecastTarget, 
         reason = "; ".join(problems)
         run_id = record_failed_run(
             database.engine(), target.cycle, target.office, target.as_of_date(), posterior, reason,
-            dagster_run_id=context.run_id,
+            dagster_run_id=_run_id(context),
             thresholds={"max_rhat": target.max_rhat, "min_ess_bulk": target.min_ess_bulk, "divergences": 0})
         metadata["failed_forecast_run_id"] = run_id
     return dg.AssetCheckResult(
@@ -110,6 +110,13 @@ def convergence(context: dg.AssetCheckExecutionContext, target: ForecastTarget, 
         description=("NOT PUBLISHED: " + "; ".join(problems)) if problems else "converged",
         metadata=metadata,
     )
+
+
+def _run_id(context) -> str | None:
+    try:
+        return context.op_execution_context.run_id
+    except Exception:  # noqa: BLE001 - a directly invoked check has no run
+        return None
 
 
 @dg.asset(key=["forecast", "race_forecasts"], group_name="publish", kinds={"postgres", "pandas"}, owners=OWNERS,

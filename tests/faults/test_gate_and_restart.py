@@ -53,7 +53,8 @@ def test_failed_convergence_is_stored_and_never_replaces_the_published_forecast(
     )
     output = result.output
     assert result.exit_code == 2, output + repr(result.exception)
-    assert "NOT PUBLISHED: the convergence check failed (min bulk ESS" in output and "< 1000000" in output
+    assert "NOT PUBLISHED: the convergence check failed (" in output
+    assert "min bulk ESS" in output and "< 1000000.0" in output
     doc = json.loads(out.read_text())
     assert doc["published"] is False and doc["failed_run_id"] is not None
     # the published forecast is the one from before, row for row
@@ -71,7 +72,7 @@ def test_failed_convergence_is_stored_and_never_replaces_the_published_forecast(
             sa.text("SELECT count(*) FROM forecast.race_forecasts WHERE run_id = :r"),
             {"r": doc["failed_run_id"]},
         ).scalar_one()
-    assert failed.status == "failed" and failed.failure_reason.startswith("min bulk ESS")
+    assert failed.status == "failed" and "min bulk ESS" in failed.failure_reason
     assert failed.diagnostics["thresholds"]["min_ess_bulk"] == 1_000_000
     assert failed.diagnostics["min_ess_bulk"] == failed.min_ess_bulk < 1_000_000
     assert set(failed.diagnostics) >= {"max_rhat", "min_ess_bulk", "divergences", "sampling_seconds"}
