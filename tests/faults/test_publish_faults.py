@@ -180,7 +180,7 @@ def test_concurrent_publishes_of_one_forecast_take_turns(engine, short_fit, tmp_
         assert proc.returncode == 0, err  # no unique-index violation: the advisory lock serialises them
     with engine.connect() as conn:
         statuses = conn.execute(
-            sa.text("SELECT status, count(*) FROM forecast.runs WHERE as_of = '2012-11-04' GROUP BY status")
+            sa.text("SELECT status, count(*) FROM forecast.runs WHERE as_of = '2012-11-08' GROUP BY status")
         ).all()
     assert dict(statuses) == {"published": 1, "superseded": 1}
 
