@@ -4,7 +4,7 @@ PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
 REPORT_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --out out/report-2020-president
 
-.PHONY: install forecast report test test-fast lint dagster-dev validate-defs clean-db voterfile
+.PHONY: install forecast report test test-fast test-faults lint dagster-dev validate-defs clean-db voterfile
 
 install: .venv/.installed
 
@@ -24,6 +24,10 @@ voterfile: install
 
 test: install
 	$(PY_RUN) pytest
+
+# Bad inputs, hostile strings and faults (kill -9, database restart, convergence gate); also in `make test`.
+test-faults: install
+	$(PY_RUN) pytest tests/bad_inputs tests/faults tests/integration/test_security.py
 
 test-fast: install
 	$(PY_RUN) pytest -m "not slow"

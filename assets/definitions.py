@@ -5,7 +5,7 @@ To add a module: import it and append its assets / checks / jobs / schedules / s
 
 import dagster as dg
 
-from assets import automation, backtest, forecast, freshness, ingest, voterfile
+from assets import automation, backtest, checks, forecast, freshness, ingest, voterfile
 from assets.resources import Database, ForecastTarget, PosteriorIOManager
 
 ASSETS = [*dg.load_assets_from_modules([ingest]), *forecast.FORECAST_ASSETS]
@@ -14,6 +14,7 @@ CHECKS = [
     *dg.load_asset_checks_from_modules([ingest]),
     *forecast.FORECAST_CHECKS,
     *freshness.FRESHNESS_CHECKS,
+    *checks.CHECKS,
 ]
 JOBS = [
     *automation.JOBS,

@@ -167,10 +167,16 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         asset=["model", "posterior"],
         partitions_def=partitions_def,
         blocking=True,
-        description="r-hat, bulk ESS and divergences within the gate; a failed fit is not published",
+        description="r-hat, bulk ESS and divergences within the gate; a failed fit is stored as "
+        "failed (forecast.runs) with its diagnostics and is not published",
     )
-    def convergence(target: ForecastTarget, posterior) -> dg.AssetCheckResult:
+    def convergence(
+        context: dg.AssetCheckExecutionContext, target: ForecastTarget, database: Database, posterior
+    ) -> dg.AssetCheckResult:
+        from datetime import date as _date
+
         from forecast_pipeline.models.summarize import diagnostics
+        from forecast_pipeline.publish import record_failed_run
 
         diag = diagnostics(posterior)
         problems = []
@@ -180,11 +186,19 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
             problems.append(f"min bulk ESS {diag['min_ess_bulk']:.0f} < {target.min_ess_bulk}")
         if diag["divergences"] > 0:
             problems.append(f"{diag['divergences']} divergent transitions")
+        metadata = {k: float(v) for k, v in diag.items()}
+        if problems:
+            a = posterior.attrs
+            metadata["failed_forecast_run_id"] = record_failed_run(
+                database.engine(), int(a["cycle"]), str(a["office"]), _date.fromisoformat(str(a["as_of"])),
+                posterior, "; ".join(problems), dagster_run_id=_run_id(context),
+                thresholds={"max_rhat": target.max_rhat, "min_ess_bulk": target.min_ess_bulk, "divergences": 0},
+            )
         return dg.AssetCheckResult(
             passed=not problems,
             severity=dg.AssetCheckSeverity.ERROR,
-            description="; ".join(problems) or "converged",
-            metadata={k: float(v) for k, v in diag.items()},
+            description=("NOT PUBLISHED: " + "; ".join(problems)) if problems else "converged",
+            metadata=metadata,
         )
 
     @dg.asset(
@@ -194,6 +208,8 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         kinds={"postgres", "pandas"},
         owners=OWNERS,
         ins={"model_input": dg.AssetIn(["model", "input"]), "posterior": dg.AssetIn(["model", "posterior"])},
+        # the write is one transaction and idempotent, so a retry after a lost connection is safe
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
     )
     def race_forecasts(
         context: dg.AssetExecutionContext, database: Database, model_input, posterior
@@ -307,3 +323,10 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
 
 FORECAST_ASSETS, FORECAST_CHECKS = build_forecast_assets(FORECAST_PARTITIONS)
 FORECAST_KEYS = [k for a in FORECAST_ASSETS for k in a.keys]
+
+
+def _run_id(context) -> str | None:
+    try:
+        return context.op_execution_context.run_id
+    except Exception:  # noqa: BLE001 - a directly invoked check has no run
+        return None

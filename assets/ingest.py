@@ -26,8 +26,8 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
     from forecast_pipeline.db.migrate import migrate
     from forecast_pipeline.ingest import load_files
 
+    migrate(database.owner_engine())
     engine = database.engine()
-    migrate(engine)
     settings = Settings.from_env()
     reports = load_files(engine, settings.data_dir, progress=lambda r: context.log.info(
         f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"
@@ -43,11 +43,20 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
     return frame
 
 
-@dg.asset_check(asset=["raw", "polls"], blocking=True, description="rows read = rows loaded + rows rejected, per file")
+@dg.asset_check(asset=["raw", "polls"], blocking=True,
+                description="rows read = rows loaded + rows rejected, per file; every file could be read")
 def load_reconciles(polls: pd.DataFrame) -> dg.AssetCheckResult:
     bad = polls[polls["rows_read"] != polls["rows_loaded"] + polls["rows_rejected"]]
+    failed = polls[polls["status"] == "failed"] if "status" in polls else polls.iloc[0:0]
+    problems = []
+    if len(bad):
+        problems.append(f"{len(bad)} file(s) lost rows: {list(bad['source'])}")
+    if len(failed):
+        problems.append("; ".join(f"{s} could not be read: {e}" for s, e in zip(failed["source"], failed["error"],
+                                                                                  strict=True)))
     return dg.AssetCheckResult(
-        passed=bad.empty,
-        metadata={"files_checked": len(polls), "files_not_reconciling": len(bad)},
-        description=None if bad.empty else f"{len(bad)} file(s) lost rows: {list(bad['source'])}",
+        passed=not problems,
+        metadata={"files_checked": len(polls), "files_not_reconciling": len(bad), "files_failed": len(failed),
+                  "rows_read": int(polls["rows_read"].sum()), "rows_rejected": int(polls["rows_rejected"].sum())},
+        description="; ".join(problems) or None,
     )

@@ -65,7 +65,10 @@ class PosteriorIOManager(dg.ConfigurableIOManager):
 
             as_of, office = parse_partition_key(context.asset_partition_key)
             return posterior_path(self.base_dir, name, as_of.isoformat(), office)
-        return Path(self.base_dir) / "posteriors" / (name + ".nc")
+        # one file per forecast, so runs for different as-of dates at the same time never read each
+        # other's posterior (save_posterior writes it atomically: temporary file, then rename)
+        t = self.target
+        return Path(self.base_dir) / "posteriors" / f"{t.cycle}-{t.office}-{t.as_of}" / (name + ".nc")
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         from forecast_pipeline.models.summarize import save_posterior

@@ -11,19 +11,22 @@ from pathlib import Path
 
 import click
 
-from forecast_pipeline.config import Settings, redact_url
+from forecast_pipeline.config import Settings, redact_url, scrub_secrets
 
 
 def _engine(settings: Settings):
+    """Migrate as the owner, then return the runtime-role engine the command works with."""
     from forecast_pipeline.db.engine import get_engine
     from forecast_pipeline.db.migrate import migrate
 
-    engine = get_engine(settings)
-    migrate(engine)
-    return engine
+    migrate(get_engine(settings, owner=True))
+    return get_engine(settings)
 
 
 def _echo_load(report) -> None:
+    if report.status == "failed":
+        click.echo(f"  failed    {report.source:70s} {report.error}", err=True)
+        return
     click.echo(
         f"  {report.status:9s} {report.source:70s} read {report.rows_read:>6} "
         f"loaded {report.rows_loaded:>6} rejected {report.rows_rejected:>5} ({report.seconds:.1f}s)",
@@ -31,8 +34,28 @@ def _echo_load(report) -> None:
     )
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Show library logs.")
+class _Cli(click.Group):
+    """Errors end the command with a one-line message and exit code 1, never a traceback, and never
+    show a credential: every message passes through ``scrub_secrets``. With -v the (scrubbed)
+    traceback follows the message."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            message = scrub_secrets(f"{type(exc).__name__}: {exc}")
+            click.echo(f"error: {message.splitlines()[0] if message else type(exc).__name__}", err=True)
+            if ctx.params.get("verbose"):
+                import traceback
+
+                click.echo(scrub_secrets("".join(traceback.format_exception(exc))), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Cli)
+@click.option("-v", "--verbose", is_flag=True, help="Show library logs (and tracebacks of errors).")
 def main(verbose: bool) -> None:
     """Election forecasting pipeline: polls in PostgreSQL -> PyMC poll model -> race forecasts.
 
@@ -55,7 +78,7 @@ def db_migrate() -> None:
     from forecast_pipeline.db.migrate import migrate
 
     settings = Settings.from_env()
-    engine = get_engine(settings)
+    engine = get_engine(settings, owner=True)
     done = migrate(engine)
     click.echo(f"database: {redact_url(str(engine.url))}")
     click.echo(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
@@ -80,8 +103,11 @@ def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     reports = load_files(engine, settings.data_dir, files or None, progress=_echo_load)
     read = sum(r.rows_read for r in reports)
     rejected = sum(r.rows_rejected for r in reports)
+    failed = [r for r in reports if r.status == "failed"]
     click.echo(f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
-               "(reasons in ops.rejected_rows)")
+               "(reasons in ops.rejected_rows)" + (f"; {len(failed)} file(s) could not be read" if failed else ""))
+    if failed:
+        sys.exit(1)
 
 
 @data.command("fetch")
@@ -372,7 +398,9 @@ def _print_table(doc: dict) -> None:
     click.echo(f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
                f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}")
     if not doc["published"]:
-        click.echo(f"NOT PUBLISHED: the convergence check failed ({doc.get('check_description')})")
+        why = str(doc.get("check_description")).removeprefix("NOT PUBLISHED: ")
+        click.echo(f"NOT PUBLISHED: the convergence check failed ({why}); stored as failed run "
+                   f"{doc.get('failed_run_id')}, the published forecast is unchanged")
 
 
 if __name__ == "__main__":

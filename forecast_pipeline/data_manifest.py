@@ -106,3 +106,7 @@ FILES: list[ManifestEntry] = [
 ]
 
 BY_PATH: dict[str, ManifestEntry] = {entry.path: entry for entry in FILES}
+
+# Read by the model's prior (``history``), not by a loader.
+HISTORY_FILES = tuple(e.path for e in FILES if e.path.startswith(("ncnw-acs1-state/",)) or e.path.endswith(
+    ("abramowitz_data.csv", "potus_results_76_16.csv", "state_region_crosswalk.csv")))

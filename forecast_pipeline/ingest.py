@@ -17,7 +17,14 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline.loaders.base import POLL_ANSWER_COLUMNS, RESULT_COLUMNS, LoadResult, source_key
+from forecast_pipeline.faults import pause_point
+from forecast_pipeline.loaders.base import (
+    POLL_ANSWER_COLUMNS,
+    RESULT_COLUMNS,
+    BadInputError,
+    LoadResult,
+    source_key,
+)
 from forecast_pipeline.loaders.registry import KNOWN_FILES, load_file
 
 RAW_POLL_COLUMNS = ["load_id", "source", "layout", "line_no", "poll_key"] + [
@@ -31,12 +38,13 @@ REJECT_TABLE_COLUMNS = ["load_id", "source", "line_no", "kind", "field", "reason
 class LoadReport:
     source: str
     layout: str
-    status: str          # "loaded" or "unchanged"
+    status: str          # "loaded", "unchanged", or "failed" (the file could not be read; see error)
     rows_read: int
     rows_loaded: int
     rows_rejected: int
     answer_rows: int
     seconds: float
+    error: str | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -45,8 +53,11 @@ def file_sha256(path: Path) -> str:
     from forecast_pipeline.loaders.registry import detect_layout
 
     paths = [path]
-    if detect_layout(path).startswith("leo"):
-        paths.append(answers_path(path))
+    try:
+        if detect_layout(path).startswith("leo"):
+            paths.append(answers_path(path))
+    except BadInputError:
+        pass  # hashed alone; loading it will fail with the same message
     h = hashlib.sha256()
     for p in paths:
         with p.open("rb") as fh:
@@ -66,7 +77,18 @@ def poll_key(layout: str, source: str, poll_id: str, race_id: str) -> str:
     return f"{family}:{poll_id}:{race_id}"
 
 
+# COPY takes no bind parameters for identifiers, so the statement is built only from this allow-list;
+# the data itself travels in the COPY stream, never in the SQL text.
+_COPY_TABLES = {
+    "raw.results": RAW_RESULT_COLUMNS,
+    "raw.poll_answers": RAW_POLL_COLUMNS,
+    "ops.rejected_rows": REJECT_TABLE_COLUMNS,
+}
+
+
 def _copy(conn: sa.Connection, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    if table not in _COPY_TABLES or columns != _COPY_TABLES[table]:
+        raise ValueError(f"COPY into {table!r} with columns {columns} is not an allowed target")
     if frame.empty:
         return
     buf = io.StringIO()
@@ -117,6 +139,7 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
         ]
         frame = accepted.assign(load_id=load_id, layout=result.layout, poll_key=keys)
         _copy(conn, "raw.poll_answers", frame, RAW_POLL_COLUMNS)
+    pause_point("ingest:store")
     if len(rejected):
         rej = rejected.assign(load_id=load_id)
         rej["raw"] = [r if isinstance(r, str) else json.dumps(r) for r in rej["raw"]]
@@ -126,6 +149,18 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
         {"i": load_id},
     )
     return load_id
+
+
+def store_failure(conn: sa.Connection, source: str, sha: str, error: str) -> int:
+    """Record a file that could not be read at all: a failed load with zero counts and the message."""
+    return conn.execute(
+        sa.text(
+            "INSERT INTO ops.load_runs (source, layout, sha256, rows_read, rows_loaded, rows_rejected,"
+            " answer_rows, status, error, finished_at) VALUES (:s, 'unknown', :h, 0, 0, 0, 0, 'failed', :e,"
+            " now()) RETURNING load_id"
+        ),
+        {"s": source, "h": sha, "e": error},
+    ).scalar_one()
 
 
 def rebuild_core(conn: sa.Connection) -> None:
@@ -144,6 +179,10 @@ def load_files(
 
     Results files go first: the column-subset 538 poll file names candidates by surname only and
     takes their party from the same cycle's certified results.
+
+    A file that cannot be read at all (BadInputError: unknown layout, not UTF-8, empty) does not stop
+    the others: it is recorded in ops.load_runs as failed, with its message, and reported with status
+    "failed"; the previous version of that file's rows, if any, stays as it was.
     """
     names = list(files) if files is not None else list(KNOWN_FILES)
     missing = [n for n in names if not (data_dir / n).is_file()]
@@ -166,7 +205,16 @@ def load_files(
         needs_results = prior is None or "election-results" in name
         result = None
         if needs_results:
-            result = load_file(path, data_dir, results=_concat(results_frames))
+            try:
+                result = load_file(path, data_dir, results=_concat(results_frames))
+            except BadInputError as exc:
+                with engine.begin() as conn:
+                    store_failure(conn, source, sha, str(exc))
+                reports.append(LoadReport(source, "unknown", "failed", 0, 0, 0, 0, time.perf_counter() - t0,
+                                          error=str(exc)))
+                if progress:
+                    progress(reports[-1])
+                continue
             if _is_results(result):
                 results_frames.append(result.accepted)
         if prior is not None:
@@ -196,3 +244,16 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
 def _core_populated(engine: sa.Engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM core.races)")).scalar())
+
+
+def source_conflicts(engine: sa.Engine, sample: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Polls carried by more than one source: conflicts per field, a sample of them, and how many
+    such polls there are (each is stored once in core.polls, see rebuild_core.sql)."""
+    with engine.connect() as conn:
+        summary = pd.read_sql(sa.text(
+            "SELECT source_a, source_b, field, count(*) AS conflicts FROM ops.poll_source_conflicts "
+            "GROUP BY source_a, source_b, field ORDER BY source_a, source_b, field"), conn)
+        rows = pd.read_sql(sa.text(
+            "SELECT * FROM ops.poll_source_conflicts ORDER BY poll_key, field LIMIT :n"), conn, params={"n": sample})
+        n_polls = conn.execute(sa.text("SELECT count(*) FROM core.polls WHERE n_sources > 1")).scalar_one()
+    return summary, rows, int(n_polls)

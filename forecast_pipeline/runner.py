@@ -87,6 +87,8 @@ def run_forecast(
         from forecast_pipeline.publish import build_forecast_table
 
         doc["check_description"] = conv.description if conv else "convergence check did not run"
+        failed_run = conv.metadata.get("failed_forecast_run_id") if conv else None
+        doc["failed_run_id"] = int(failed_run.value) if failed_run is not None else None
         table, _ = build_forecast_table(get_engine(settings), inp, posterior)
     from forecast_pipeline.publish import score_table
 

@@ -77,3 +77,12 @@ def stop_embedded(pgdata: Path) -> None:
     server = _servers.pop(pgdata.resolve(), None)
     if server is not None:
         server.stop()
+
+
+def restart_embedded(pgdata: Path) -> None:
+    """Stop (fast shutdown: open sessions are terminated, their transactions rolled back) and start again
+    an embedded server this process started. For fault tests; the URL stays the same."""
+    server = _servers[pgdata.resolve()]
+    server.stop()
+    with server._lock:
+        server.ensure_postgres_running()

@@ -52,8 +52,21 @@ RESULT_COLUMNS = [
 REJECT_COLUMNS = ["source", "line_no", "kind", "field", "reason", "raw"]
 
 
-class UnknownLayoutError(ValueError):
+class BadInputError(ValueError):
+    """A file this project cannot read at all. The message names the file and says what is wrong; the
+    loaders raise nothing else for bad input, so callers catch this one class and show the message."""
+
+
+class UnknownLayoutError(BadInputError):
     """The file's header matches no layout this project knows; we refuse to guess."""
+
+
+class EmptyFileError(UnknownLayoutError):
+    """The file has no header line at all."""
+
+
+class EncodingError(BadInputError):
+    """The file is not text in UTF-8 (for example UTF-16, or binary)."""
 
 
 @dataclass

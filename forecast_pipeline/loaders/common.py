@@ -23,6 +23,8 @@ from forecast_pipeline.loaders.base import (
     POLL_ANSWER_COLUMNS,
     REJECT_COLUMNS,
     RESULT_COLUMNS,
+    BadInputError,
+    EncodingError,
     UnknownLayoutError,
 )
 from forecast_pipeline.races import NATIONAL, STATES, USPS
@@ -44,21 +46,96 @@ OFFICE_TYPES = {
 _CD = re.compile(r"^(?P<state>.+?) CD-(?P<district>\d+)$")
 
 
-def read_header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return next(csv.reader(fh), [])
+# A field can legitimately be long (538 notes), and an absurdly long one is quarantined by the quality
+# rules with its length in the reason rather than crashing the csv module.
+csv.field_size_limit(64 * 1024 * 1024)
+
+_BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def open_text(path: Path):
+    """Open a data file as UTF-8 text (a UTF-8 BOM is dropped; CR, LF and CRLF line ends all work).
+
+    Bytes that are not UTF-8 do not raise here: they come through as surrogate escapes, so that one
+    bad line is quarantined (see ``read_table``) and the other lines still load. A file that is not
+    UTF-8 text at all (UTF-16, binary) raises EncodingError."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    for bom, name in _BOMS.items():
+        if head.startswith(bom):
+            raise EncodingError(f"{path}: the file is {name} text; save it as UTF-8 (CSV UTF-8) and load it again")
+    if b"\x00" in head:
+        raise EncodingError(f"{path}: the file contains NUL bytes, so it is binary or UTF-16/32 text, not UTF-8 CSV")
+    return open(path, newline="", encoding="utf-8-sig", errors="surrogateescape")
+
+
+def printable(text: str) -> str:
+    """Text safe to store and show: undecodable bytes as \\xNN, NUL as \\x00."""
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text.replace("\x00", "\\x00")
+
+
+def raw_json(values: dict | list) -> str:
+    """A source line's fields as JSON for ops.rejected_rows (JSONB cannot hold NUL or lone surrogates)."""
+    if isinstance(values, dict):
+        clean: dict | list = {printable(str(k)): _json_value(v) for k, v in values.items()}
+    else:
+        clean = [_json_value(v) for v in values]
+    return json.dumps(clean, ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _json_value(value):
+    """JSON has no NaN or Infinity (PostgreSQL's jsonb refuses them): NaN -> null, inf -> "inf"."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value) if np.isfinite(value) else str(value)
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _csv_error(path: Path, line: int, exc: csv.Error) -> BadInputError:
+    return BadInputError(f"{path}: line {line} cannot be read as CSV ({exc})")
+
+
+def read_header(path: Path, delimiter: str = ",") -> list[str]:
+    with open_text(path) as fh:
+        try:
+            header = next(csv.reader(fh, delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise _csv_error(path, 1, exc) from exc
+    bad = [h for h in header if _SURROGATE.search(h) or "\x00" in h]
+    if bad:
+        raise EncodingError(f"{path}: the header is not UTF-8 text ({printable(bad[0])!r}); "
+                            "save the file as UTF-8 and load it again")
+    return header
 
 
 def match_layout(path: Path, header: Iterable[str], layouts: Mapping[str, frozenset[str]]) -> str:
     """The first layout (in the mapping's order) whose required columns are all in the header."""
+    header = list(header)
     cols = set(header)
     for name, required in layouts.items():
         if required <= cols:
             return name
     closest = min(layouts, key=lambda name: len(layouts[name] - cols))
     missing = sorted(layouts[closest] - cols)
+    hint = ""
+    if len(header) == 1:
+        found = [d for d in (";", "\t", "|") if d in header[0]]
+        hint = (f"; the header is one column, so the delimiter is probably {found[0]!r}, not ','"
+                if found else "; the header is one column")
+    if len(missing) > 12:
+        missing = missing[:12] + ["..."]
     raise UnknownLayoutError(
-        f"{path}: header matches no known layout; closest is {closest!r}, missing columns {missing}"
+        f"{path}: header matches no known layout; closest is {closest!r}, missing columns {missing}{hint}"
     )
 
 
@@ -72,24 +149,45 @@ class Table:
     frame: pd.DataFrame
     line_no: np.ndarray
     rows_read: int
-    malformed: list[tuple[int, list[str]]] = field(default_factory=list)
+    # (line, fields, reason): lines that cannot be aligned with the header or decoded
+    malformed: list[tuple[int, list[str], str]] = field(default_factory=list)
+
+
+def _line_problem(fields: list[str], n_header: int) -> str | None:
+    if len(fields) != n_header:
+        return f"line has {len(fields)} fields, the header has {n_header}"
+    for value in fields:
+        if "\x00" in value:
+            return "line contains a NUL character"
+        if _SURROGATE.search(value):
+            byte = printable(_SURROGATE.search(value).group())
+            return f"line is not valid UTF-8 (byte {byte}); the file's encoding is probably Latin-1/Windows-1252"
+    return None
 
 
 def read_table(path: Path, source: str, delimiter: str = ",") -> Table:
     header: list[str] = []
     rows: list[list[str]] = []
     starts: list[int] = []
-    malformed: list[tuple[int, list[str]]] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    malformed: list[tuple[int, list[str], str]] = []
+    header = read_header(path, delimiter)
+    with open_text(path) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, [])
+        next(reader, [])
         next_start = reader.line_num + 1
-        for fields in reader:
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise _csv_error(path, next_start, exc) from exc
             start, next_start = next_start, reader.line_num + 1
             if not fields:
                 continue
-            if len(fields) != len(header):
-                malformed.append((start, fields))
+            problem = _line_problem(fields, len(header))
+            if problem:
+                malformed.append((start, fields, problem))
             else:
                 rows.append(fields)
                 starts.append(start)
@@ -125,7 +223,7 @@ class Rejects:
         self.mask |= new
         reasons = reason[new] if isinstance(reason, pd.Series) else reason
         frame = self.table.frame
-        raw = [json.dumps(dict(zip(frame.columns, values, strict=True)), ensure_ascii=False)
+        raw = [raw_json(dict(zip(frame.columns, values, strict=True)))
                for values in frame.loc[new].itertuples(index=False, name=None)]
         self._parts.append(pd.DataFrame({
             "source": self.table.source,
@@ -143,14 +241,13 @@ class Rejects:
     def frame(self) -> pd.DataFrame:
         parts = list(self._parts)
         if self.table.malformed:
-            n = len(self.table.header)
             parts.append(pd.DataFrame({
                 "source": self.table.source,
-                "line_no": [line for line, _ in self.table.malformed],
+                "line_no": [line for line, _, _ in self.table.malformed],
                 "kind": "invalid",
                 "field": None,
-                "reason": [f"line has {len(f)} fields, the header has {n}" for _, f in self.table.malformed],
-                "raw": [json.dumps({"fields": f}, ensure_ascii=False) for _, f in self.table.malformed],
+                "reason": [reason for _, _, reason in self.table.malformed],
+                "raw": [raw_json({"fields": [printable(v) for v in f]}) for _, f, _ in self.table.malformed],
             }))
         if not parts:
             return pd.DataFrame(columns=REJECT_COLUMNS)

@@ -20,8 +20,8 @@ import pandas as pd
 
 from forecast_pipeline.loaders import economist, fte, leo, stanford
 from forecast_pipeline.loaders import results as certified_results
-from forecast_pipeline.loaders.base import LoadResult, UnknownLayoutError
-from forecast_pipeline.loaders.common import match_layout, read_header
+from forecast_pipeline.loaders.base import EmptyFileError, LoadResult
+from forecast_pipeline.loaders.common import match_layout, open_text, read_header
 from forecast_pipeline.loaders.stanford import read_tsv_header
 
 RESULT_FILES = [
@@ -66,7 +66,7 @@ _LOADERS: dict[str, Loader] = {
 
 
 def _header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with open_text(path) as fh:
         first = fh.readline()
     return read_tsv_header(path) if "\t" in first and "," not in first else read_header(path)
 
@@ -77,16 +77,21 @@ def detect_layout(path: Path | str) -> str:
     if not path.is_file():
         raise FileNotFoundError(path)
     header = _header(path)
-    if not header:
-        raise UnknownLayoutError(f"{path}: file is empty, no header")
+    if not header or header == [""]:
+        raise EmptyFileError(f"{path}: the file is empty (no header line)")
     return match_layout(path, header, LAYOUTS)
 
 
 def load_file(path: Path | str, data_dir: Path | str, results: pd.DataFrame | None = None) -> LoadResult:
     """Load any known file. ``results`` (RESULT_COLUMNS, e.g. the presidential results' ``accepted``)
-    gives parties to poll files that lack them, and Senate classes to the LEO and Stanford files."""
+    gives parties to poll files that lack them, and Senate classes to the LEO and Stanford files.
+
+    The loader's rows then pass the quality rules (``forecast_pipeline.quality``): lines that break one
+    are quarantined with a reason. A file that cannot be read at all raises BadInputError."""
+    from forecast_pipeline.quality import quarantine
+
     path = Path(path)
-    return _LOADERS[detect_layout(path)](path, Path(data_dir), results)
+    return quarantine(_LOADERS[detect_layout(path)](path, Path(data_dir), results))
 
 
 def load_known(data_dir: Path | str, files: Iterable[str] | None = None) -> dict[str, LoadResult]:

@@ -49,7 +49,6 @@ Conventions:
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -65,6 +64,7 @@ from forecast_pipeline.loaders.common import (
     parse_date,
     parse_number,
     quoted,
+    read_header,
     read_table,
     stable_id,
     typed_polls,
@@ -92,8 +92,7 @@ RESULT_MATCH_TOLERANCE = 0.1  # percentage points
 
 
 def read_tsv_header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return next(csv.reader(fh, delimiter="\t"), [])
+    return read_header(path, delimiter="\t")
 
 
 def read_tsv(path: Path, source: str) -> Table:

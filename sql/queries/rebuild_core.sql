@@ -12,8 +12,11 @@
 --   6. the earliest line in the file, so that the choice is deterministic.
 -- A poll none of whose questions names both nominees keeps names_nominees = false and is not shown
 -- to the model; where a race has no certified result yet, names_nominees is null.
-TRUNCATE core.poll_answers, core.polls, core.results, core.candidates, core.pollsters, core.races
-    RESTART IDENTITY CASCADE;
+-- The ids restart at 1 through setval, not TRUNCATE ... RESTART IDENTITY, which needs ownership of the
+-- sequences: runs rebuild core as the runtime role (sql/011_runtime_role.sql), which owns nothing.
+TRUNCATE core.poll_answers, core.polls, core.results, core.candidates, core.pollsters, core.races CASCADE;
+SELECT setval(pg_get_serial_sequence('core.candidates', 'candidate_id'), 1, false);
+SELECT setval(pg_get_serial_sequence('core.pollsters', 'pollster_id'), 1, false);
 
 INSERT INTO core.races (race_id, cycle, office, state, district, senate_class)
 SELECT DISTINCT ON (race_id) race_id, cycle, office, state, district, senate_class

@@ -62,7 +62,7 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
             "SELECT count(*) FROM forecast.race_forecasts f JOIN forecast.runs r USING (run_id) "
             "WHERE r.cycle = 2012 AND r.as_of = '2012-11-05' AND r.status = 'published'")).scalar_one()
     assert doc["published"] and n_rows == 51
-    assert (pipeline_env / "artifacts" / "posteriors" / "model_posterior.nc").is_file()
+    assert (pipeline_env / "artifacts" / "posteriors" / "2012-president-2012-11-05" / "model_posterior.nc").is_file()
 
     # joint-simulation outputs: JSON keys, the stored tables and the CSV beside the JSON agree
     ev = doc["electoral_votes"]
@@ -77,7 +77,8 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
     assert doc["senate"] is None
     sims = doc["simulations"]
     assert sims["table"] == "forecast.simulations" and sims["n_sims"] == 10_000 and sims["n_posterior_draws"] == 600
-    assert all(r["poll_weight"] is None for r in doc["races"])  # the 1.0.0 model stores no prior draws
+    # the 2.0.0 model stores prior draws: every race has a poll weight in [0, 1]
+    assert all(r["poll_weight"] is not None and -0.05 <= r["poll_weight"] <= 1 for r in doc["races"])
     assert len(doc["trend"]["dates"]) > 100 and doc["trend"]["dates"][-1] <= "2012-11-05"
     assert len(doc["trend"]["races"]["2012-president-OH"]["q90"]) == len(doc["trend"]["dates"])
     with engine.connect() as conn:
