@@ -136,7 +136,7 @@ def test_detect_layout_and_manifest_cover_known_files():
     from forecast_pipeline.data_manifest import HISTORY_FILES
 
     assert len(HISTORY_FILES) == 7
-    assert sorted(e.path for e in FILES) == sorted(KNOWN_FILES + COMPANION_FILES + HISTORY_FILES)
+    assert sorted(e.path for e in FILES) == sorted([*KNOWN_FILES, *COMPANION_FILES, *HISTORY_FILES])
     for entry in FILES:
         path = DATA / entry.path
         if entry.path in HISTORY_FILES:
