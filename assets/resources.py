@@ -14,10 +14,18 @@ class Database(dg.ConfigurableResource):
     url: str | None = Field(default=None, description="SQLAlchemy URL; never logged.")
 
     def engine(self):
+        """Runtime-role engine (cannot drop or truncate raw tables); what assets read and write with."""
         from forecast_pipeline.db.engine import get_engine
         from forecast_pipeline.db.server import normalise_url
 
         return get_engine(url=normalise_url(self.url) if self.url else None)
+
+    def owner_engine(self):
+        """The URL's own user: only for migrations."""
+        from forecast_pipeline.db.engine import get_engine
+        from forecast_pipeline.db.server import normalise_url
+
+        return get_engine(url=normalise_url(self.url) if self.url else None, owner=True)
 
 
 class ForecastTarget(dg.ConfigurableResource):

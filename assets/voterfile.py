@@ -34,9 +34,8 @@ class VoterFileSettings(dg.ConfigurableResource):
 def _engine(database: Database):
     from forecast_pipeline.db.migrate import migrate
 
-    engine = database.engine()
-    migrate(engine)
-    return engine
+    migrate(database.owner_engine())  # DDL as the URL's own user; the work under the runtime role
+    return database.engine()
 
 
 @dg.asset(key=["voterfile", "voters"], group_name=GROUP, kinds={"postgres"}, owners=OWNERS)
