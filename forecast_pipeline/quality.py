@@ -168,6 +168,26 @@ def _conflict_reason(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+# Rules shared by the poll and result tables.
+STATE_KNOWN = Rule(
+    "state_known",
+    "state",
+    "state is a USPS code or US",
+    ("state",),
+    lambda f: ~f["state"].isin(list(KNOWN_STATES)),
+    lambda f: "state " + _q(f["state"]) + " is not a known state",
+    sources=("raw", "core"),
+)
+OFFICE_KNOWN = Rule(
+    "office_known",
+    "office",
+    "office is one of " + ", ".join(OFFICES),
+    ("office",),
+    lambda f: ~f["office"].isin(list(OFFICES)),
+    lambda f: "office " + _q(f["office"]) + " is not a known office",
+    sources=("raw", "core"),
+)
+
 POLL_RULES: list[Rule] = [
     Rule(
         "candidate_present",
@@ -333,15 +353,7 @@ POLL_RULES: list[Rule] = [
         ),
         sources=("raw", "core"),
     ),
-    Rule(
-        "state_known",
-        "state",
-        "state is a USPS code or US",
-        ("state",),
-        lambda f: ~f["state"].isin(list(KNOWN_STATES)),
-        lambda f: "state " + _q(f["state"]) + " is not a known state",
-        sources=("raw", "core"),
-    ),
+    STATE_KNOWN,
     Rule(
         "district_known",
         "district",
@@ -362,15 +374,7 @@ POLL_RULES: list[Rule] = [
         lambda f: "population " + _q(f["population"]) + " is not a known population code",
         sources=("raw", "core"),
     ),
-    Rule(
-        "office_known",
-        "office",
-        "office is one of " + ", ".join(OFFICES),
-        ("office",),
-        lambda f: ~f["office"].isin(list(OFFICES)),
-        lambda f: "office " + _q(f["office"]) + " is not a known office",
-        sources=("raw", "core"),
-    ),
+    OFFICE_KNOWN,
 ]
 
 RESULT_RULES: list[Rule] = [
@@ -402,24 +406,8 @@ RESULT_RULES: list[Rule] = [
         lambda f: "votes " + _q(f["votes"]) + " is not a vote count",
         sources=("raw", "core"),
     ),
-    Rule(
-        "state_known",
-        "state",
-        "state is a USPS code or US",
-        ("state",),
-        lambda f: ~f["state"].isin(list(KNOWN_STATES)),
-        lambda f: "state " + _q(f["state"]) + " is not a known state",
-        sources=("raw", "core"),
-    ),
-    Rule(
-        "office_known",
-        "office",
-        "office is one of " + ", ".join(OFFICES),
-        ("office",),
-        lambda f: ~f["office"].isin(list(OFFICES)),
-        lambda f: "office " + _q(f["office"]) + " is not a known office",
-        sources=("raw", "core"),
-    ),
+    STATE_KNOWN,
+    OFFICE_KNOWN,
 ]
 
 
