@@ -1,0 +1,49 @@
+"""Backtest one cycle x office as of the day before Election Day and print the scores next to the
+three baselines (the numbers in the README's model 2.0.0 backtest table).
+
+Usage (from the repo root; needs the loaded database, i.e. after ``make forecast``)::
+
+    uv run python benchmarks/backtest_day_before.py 2016 president          # 2 chains x 500 + 500
+    uv run python benchmarks/backtest_day_before.py 2018 senate --draws 1000 --json out/bt-2018-senate.json
+
+It calls the same ``run_backtest`` as ``forecast-pipeline backtest --days-before 1`` but does not
+go through Dagster or write ``forecast.backtest_*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import timedelta
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cycle", type=int)
+    ap.add_argument("office", choices=("president", "senate", "governor"))
+    ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
+    ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
+    args = ap.parse_args(argv)
+
+    from forecast_pipeline.backtest.run import run_backtest
+    from forecast_pipeline.db.engine import get_engine
+    from forecast_pipeline.models.config import SamplerConfig
+    from forecast_pipeline.races import election_day
+
+    ed = election_day(args.cycle)
+    t0 = time.perf_counter()
+    doc = run_backtest(get_engine(), args.cycle, args.office, [(ed - timedelta(days=1), 1)],
+                       SamplerConfig(draws=args.draws, tune=args.draws))
+    h = doc["horizons"][-1]
+    out = {"cycle": args.cycle, "office": args.office, "seconds": round(time.perf_counter() - t0),
+           "diagnostics": h["diagnostics"], "model": h["scores"], "baselines": h["baselines"]}
+    print(json.dumps(out, default=str))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({**out, "races": h["races"]}, fh, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
