@@ -18,20 +18,20 @@ race polling errors of earlier cycles, used as the scale of a Student-t with 5 d
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline import fundamentals, similarity
+from forecast_pipeline import environment, fundamentals, similarity
 from forecast_pipeline.models.config import PriorConfig
 from forecast_pipeline.models.input import PriorStructure
 from forecast_pipeline.polling_error import polling_error_scale
 from forecast_pipeline.races import election_day
 
-CROSS_OFFICE = 0.7   # correlation of a state's Senate/governor deviation with its presidential one
+CROSS_OFFICE = 0.7  # correlation of a state's Senate/governor deviation with its presidential one
 BIAS_NU = 5.0
 # The historical RMS errors set the t's *scale* (factor 1), not its variance ((nu - 2) / nu = 0.6):
 # a handful of cycles with heavy tails understates the spread, and with the variance matched the
@@ -46,7 +46,7 @@ _DOWNBALLOT_RESULTS_SQL = sa.text(
     JOIN core.races r USING (race_id)
     JOIN core.candidates k USING (candidate_id)
     WHERE r.office IN ('senate', 'governor') AND r.district IS NULL AND r.state <> 'US'
-      AND r.cycle <= :cycle AND r.cycle % 2 = 0
+      AND r.cycle <= :cycle
       AND (x.stage = 'general'
            OR (x.stage = 'jungle primary' AND NOT EXISTS (
                    SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
@@ -63,10 +63,34 @@ def later_presidential_results(engine: sa.Engine, before_cycle: int) -> pd.DataF
     for cycle in range(2020, before_cycle, 4):
         res = two_party_results(engine, cycle, "president")
         res = res[res["state"] != "US"]
-        rows.append(pd.DataFrame({
-            "cycle": cycle, "state": res["state"], "dem_two_party": res["dem_two_party"],
-            "two_party_votes": (res["dem_votes"] + res["rep_votes"]).astype(float)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "cycle": cycle,
+                    "state": res["state"],
+                    "dem_two_party": res["dem_two_party"],
+                    "two_party_votes": (res["dem_votes"] + res["rep_votes"]).astype(float),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True) if rows else None
+
+
+def _environments(engine: sa.Engine, data_dir: str | Path, cycle: int, days: int) -> tuple[dict, dict]:
+    """Generic-ballot environment (logit) of the cycle and of every training cycle, each taken the
+    same number of days before its election as the forecast is, so the regression learns how much
+    the generic ballot at this horizon says."""
+    out, info = {}, {}
+    for c in range(cycle - fundamentals.TRAIN_WINDOW_YEARS, cycle + 1, 2):
+        env = environment.generic_environment(engine, data_dir, c, election_day(c) - timedelta(days=days))
+        out[c] = environment.environment_logit(env)
+        if c == cycle:
+            info = (
+                env.as_dict()
+                if env
+                else {"source": "none dated on or before the as-of date: midterm penalty"}
+            )
+    return out, info
 
 
 def _office_matrix(offices: list[str], rho: float) -> np.ndarray:
@@ -74,8 +98,14 @@ def _office_matrix(offices: list[str], rho: float) -> np.ndarray:
     return np.where(o[:, None] == o[None, :], 1.0, rho)
 
 
-def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: date,
-                    races: pd.DataFrame, priors: PriorConfig | None = None) -> tuple[np.ndarray, PriorStructure]:
+def build_structure(
+    engine: sa.Engine,
+    data_dir: str | Path,
+    cycle: int,
+    as_of: date,
+    races: pd.DataFrame,
+    priors: PriorConfig | None = None,
+) -> tuple[np.ndarray, PriorStructure]:
     """``races``: race_id, state, office (one row per race, in model order). Returns the prior
     centre (logit) per race and the structure."""
     from forecast_pipeline import history
@@ -94,7 +124,9 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
     info: dict = {"cycle": cycle, "days_to_election": days, "cross_office": CROSS_OFFICE, "bias_nu": BIAS_NU}
     pres = (races["office"] == "president").to_numpy()
     if pres.any():
-        p, pinfo = fundamentals.presidential_prior(data_dir, cycle, races.loc[pres, "state"].tolist(), days, later)
+        p, pinfo = fundamentals.presidential_prior(
+            data_dir, cycle, races.loc[pres, "state"].tolist(), days, later
+        )
         prior_logit[pres] = p["prior_logit"].to_numpy()
         nat_sd[pres] = pinfo["national_sd_logit"]
         race_sd[pres] = pinfo["state_sd_logit"]
@@ -104,13 +136,19 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
         with engine.connect() as conn:
             results = pd.read_sql(_DOWNBALLOT_RESULTS_SQL, conn, params={"cycle": cycle})
         hist_all = history.presidential_history(data_dir, cycle, later)
-        d, dinfo = fundamentals.downballot_prior(results, hist_all, cycle, races.loc[down, "race_id"].tolist())
+        env, env_info = _environments(engine, data_dir, cycle, days)
+        d, dinfo = fundamentals.downballot_prior(
+            results, hist_all, cycle, races.loc[down, "race_id"].tolist(), env
+        )
+        dinfo["generic_ballot"] = env_info
         prior_logit[down] = d["prior_logit"].to_numpy()
         nat_sd[down] = dinfo["national_sd_logit"]
         race_sd[down] = dinfo["state_sd_logit"]
         info["downballot"] = dinfo
-        info["incumbency"] = {r: {"seat_party": int(sp), "incumbent_running": int(ir)} for r, sp, ir in
-                              zip(d["race_id"], d["seat_party"], d["incumbent_running"], strict=True)}
+        info["incumbency"] = {
+            r: {"seat_party": int(sp), "incumbent_running": int(ir)}
+            for r, sp, ir in zip(d["race_id"], d["seat_party"], d["incumbent_running"], strict=True)
+        }
 
     office_m = _office_matrix(offices, CROSS_OFFICE)
     prior_cov = np.outer(nat_sd, nat_sd) * office_m + np.outer(race_sd, race_sd) * corr
@@ -126,16 +164,26 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
             # a database without earlier cycles (a partial load): the documented defaults, recorded
             b_nat[m] = priors.polling_error_national_sd
             b_race[m] = priors.polling_error_race_sd
-            info["polling_error"][office] = {"source": "PriorConfig defaults: no earlier cycle in the database"}
+            info["polling_error"][office] = {
+                "source": "PriorConfig defaults: no earlier cycle in the database"
+            }
             continue
         b_nat[m] = sc.national_sd_logit
         b_race[m] = sc.race_sd_logit
-        info["polling_error"][office] = {"national_sd_logit": sc.national_sd_logit,
-                                         "race_sd_logit": sc.race_sd_logit, "n_cycles": sc.n_cycles,
-                                         "n_races": sc.n_races}
+        info["polling_error"][office] = {
+            "national_sd_logit": sc.national_sd_logit,
+            "race_sd_logit": sc.race_sd_logit,
+            "n_cycles": sc.n_cycles,
+            "n_races": sc.n_races,
+        }
     bias_cov = (np.outer(b_nat, b_nat) * office_m + np.outer(b_race, b_race) * corr) * BIAS_SCALE_FACTOR
     structure = PriorStructure(
-        prior_cov=prior_cov, bias_cov=bias_cov, race_corr=corr,
-        walk_national_sd=priors.national_walk_sd, walk_race_sd=priors.race_walk_sd,
-        bias_nu=BIAS_NU, info=info)
+        prior_cov=prior_cov,
+        bias_cov=bias_cov,
+        race_corr=corr,
+        walk_national_sd=priors.national_walk_sd,
+        walk_race_sd=priors.race_walk_sd,
+        bias_nu=BIAS_NU,
+        info=info,
+    )
     return prior_logit, structure
