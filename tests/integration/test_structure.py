@@ -185,3 +185,25 @@ def test_downballot_environment_and_odd_year_specials(loaded, engine, data_dir):
         fallback["prior_logit"].to_numpy(),
         np.log(inp.races["prior_dem_share"] / (1 - inp.races["prior_dem_share"])).to_numpy(),
     )
+
+
+def test_downballot_prior_departures_are_independent(loaded, engine, data_dir):
+    """Presidential leans move together across similar states; a Senate or governor race's own
+    departure from its regression does not (the residual correlation is ~0 in every similarity
+    bin), so its prior covariance with another state's race is the shared national part only."""
+    races = pd.DataFrame(
+        {
+            "race_id": ["2016-president-MI", "2016-president-WI", "2016-senate-WI-c3", "2016-senate-PA-c3"],
+            "state": ["MI", "WI", "WI", "PA"],
+            "office": ["president", "president", "senate", "senate"],
+        }
+    )
+    _, st = build_structure(engine, data_dir, 2016, date(2016, 11, 7), races)
+    nat = st.info["downballot"]["national_sd_logit"]
+    assert st.prior_cov[2, 3] == pytest.approx(nat**2)  # WI and PA Senate: national part only
+    assert st.prior_cov[2, 2] > 10 * nat**2  # its own departure dominates its variance
+    pres_nat = st.info["president"]["national_sd_logit"]
+    assert st.prior_cov[0, 1] > pres_nat**2 * 1.5  # MI and WI presidential: similarity adds
+    # polling errors still correlate with similarity: more than the shared national miss
+    b_nat = st.info["polling_error"]["senate"]["national_sd_logit"]
+    assert st.bias_cov[2, 3] > 1.2 * b_nat**2
