@@ -285,7 +285,6 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         owners=OWNERS,
         ins={
             "model_input": dg.AssetIn(["model", "input"]),
-            "posterior": dg.AssetIn(["model", "posterior"]),
             "race_forecasts": dg.AssetIn(["forecast", "race_forecasts"]),
         },
     )
@@ -293,18 +292,18 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         context: dg.AssetExecutionContext,
         database: Database,
         model_input,
-        posterior,
         race_forecasts: pd.DataFrame,
     ) -> dict:
         """The self-contained HTML report of this forecast (topline, electoral-vote or seat distribution,
         tile map, trend chart, what changed since the previous forecast, diagnostics) and the CSV
-        exports of the race table and the simulations, under artifacts/reports/."""
+        exports of the race table and the simulations, under artifacts/reports/. The distributions are
+        read from the joint simulations published with the run (forecast.simulations)."""
         from forecast_pipeline.config import Settings
         from forecast_pipeline.report.build import build_report
 
         inp = model_input
         out_dir = Settings.from_env().artifacts_dir / "reports" / f"{inp.cycle}-{inp.office}-{inp.as_of}"
-        rep = build_report(database.engine(), inp.cycle, inp.office, inp.as_of, out_dir, idata=posterior)
+        rep = build_report(database.engine(), inp.cycle, inp.office, inp.as_of, out_dir)
         context.add_output_metadata(
             {
                 "dagster/row_count": rep["n_races"],
@@ -312,6 +311,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
                 "races_csv": dg.MetadataValue.path(str(rep["races_csv"])),
                 "simulations_csv": dg.MetadataValue.path(str(rep["simulations_csv"])),
                 "topline": dg.MetadataValue.md(rep["topline_md"]),
+                "simulations": rep["n_sims"],
                 "distribution": png_md(rep["distribution_png"], "distribution"),
             }
         )
