@@ -49,13 +49,16 @@ class Summary:
 def load_simulations(conn_or_engine, run_id: int) -> pd.DataFrame:
     """The stored simulations of ``run_id``, long (sim, race_id, dem_share), in (sim, race_id) order.
     Raises :class:`NoSimulations` when the run has none."""
-    sql = sa.text(
-        "SELECT sim, race_id, dem_share FROM forecast.simulations WHERE run_id = :r ORDER BY sim, race_id"
-    )
     if isinstance(conn_or_engine, sa.Engine):
         with conn_or_engine.connect() as conn:
             return load_simulations(conn, run_id)
-    sims = pd.read_sql(sql, conn_or_engine, params={"r": int(run_id)})
+    sims = pd.read_sql(
+        sa.text(
+            "SELECT sim, race_id, dem_share FROM forecast.simulations WHERE run_id = :r ORDER BY sim, race_id"
+        ),
+        conn_or_engine,
+        params={"r": int(run_id)},
+    )
     if sims.empty:
         raise NoSimulations(run_id)
     sims["race_id"] = sims["race_id"].astype(str)
