@@ -226,7 +226,9 @@ def _launch_and_wait(
 
 def test_materialize_from_the_webserver(dagster_dev):
     # The ingest asset (data already loaded, so the files are only hashed) and its reconciliation check.
-    run_id = _launch_and_wait(dagster_dev, ["raw", "polls"])
+    run_id = _launch_and_wait(
+        dagster_dev, ["raw", "polls"], run_config={"execution": {"config": {"in_process": {}}}}
+    )
     mat = _graphql(dagster_dev, MATERIALIZATION, {"key": {"path": ["raw", "polls"]}, "partitions": None})
     last = mat["assetOrError"]["assetMaterializations"][0]
     assert last["runId"] == run_id
@@ -279,9 +281,12 @@ query Steps($runId: ID!) {
 }"""
 
 # Short chains for the fits the UI test launches, set in the run config as an analyst would in the
-# Launchpad (the `target` resource is configured at launch, so the posterior IO manager sees it too).
+# Launchpad (the `target` resource is configured at launch, so the posterior IO manager sees it too),
+# and every step in the run's own process (the default starts a process per step, and each one
+# imports the code location and PyMC again: about 12 s each on the shared 2-core machine).
 SHORT_FIT = {
-    "resources": {"target": {"config": {"draws": 300, "tune": 300, "max_rhat": 1.1, "min_ess_bulk": 50}}}
+    "execution": {"config": {"in_process": {}}},
+    "resources": {"target": {"config": {"draws": 300, "tune": 300, "max_rhat": 1.1, "min_ess_bulk": 50}}},
 }
 
 
