@@ -88,23 +88,20 @@ def prior_not_published_reason(cycle: int, office: str, as_of: date, data_dir=No
     """Why the presidential prior of ``cycle`` cannot be made on ``as_of`` yet, or None.
 
     The prior's Time-for-Change regression needs the election year's June net approval and Q2 GDP
-    growth (``history.abramowitz``: the shared file, then forecast_pipeline/fundamentals.csv). Before
-    the end of July of the election year they are not published, so a presidential forecast made then
-    (today's, two years out) has no prior: that is a reason to skip. From August on a missing row is a
-    data error (add it to fundamentals.csv), so this returns None and the error stands.
+    growth, published by the end of July (``fundamentals.TFC_INPUTS_KNOWN_FROM``). A presidential
+    forecast dated earlier (today's, two years out) has no prior: that is a reason to skip, even when
+    fundamentals.csv already has a row (its Q2 GDP could not have been known on that date). From then
+    on a missing row is a data error (add it to fundamentals.csv), so this returns None and the error
+    stands.
     """
-    if office != "president" or as_of >= date(cycle, 7, 31):
-        return None
-    from forecast_pipeline import history
-    from forecast_pipeline.config import Settings
+    from forecast_pipeline.fundamentals import TFC_INPUTS_KNOWN_FROM
 
-    ab = history.abramowitz(str(data_dir or Settings.from_env().data_dir))
-    row = ab[ab["year"] == cycle]
-    if len(row) and not row[["juneapp", "q2gdp", "term1"]].isna().any(axis=None):
+    known = date(cycle, *TFC_INPUTS_KNOWN_FROM)
+    if office != "president" or as_of >= known:
         return None
     return (
         f"the {cycle} presidential prior needs the Time-for-Change inputs of {cycle} (June {cycle} net "
-        f"approval, Q2 {cycle} GDP growth), which are published by the end of July {cycle}; as of {as_of} "
+        f"approval, Q2 {cycle} GDP growth), which are published around {known}; as of {as_of} "
         f"they are not known, so there is no {cycle} presidential forecast yet"
     )
 

@@ -60,7 +60,9 @@ def test_prior_missing_after_it_is_published_is_an_error(tmp_path):
     )
     # from the end of July the inputs exist: a missing fundamentals.csv row is a data error, not a skip
     assert prior_not_published_reason(2028, "president", date(2028, 7, 31)) is None
-    assert prior_not_published_reason(2024, "president", date(2024, 3, 1)) is None  # the row exists
+    # a fundamentals.csv row dated by the election year does not make March's Q2 GDP knowable
+    assert prior_not_published_reason(2024, "president", date(2024, 3, 1)).startswith("the 2024 presidential")
+    assert prior_not_published_reason(2024, "president", date(2024, 8, 1)) is None
     assert prior_not_published_reason(2028, "senate", TODAY) is None
 
 
