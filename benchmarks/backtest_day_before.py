@@ -5,6 +5,8 @@ Usage (from the repo root; needs the loaded database, i.e. after ``make forecast
 
     uv run python benchmarks/backtest_day_before.py 2016 president          # 2 chains x 500 + 500
     uv run python benchmarks/backtest_day_before.py 2018 senate --draws 1000 --json out/bt-2018-senate.json
+    uv run python benchmarks/backtest_day_before.py 2020 all --draws 1000 --json out/bt-2020-all.json
+                                     # every office of the cycle in one fit, scored office by office
 
 It calls the same ``run_backtest`` as ``forecast-pipeline backtest --days-before 1`` but does not
 go through Dagster or write ``forecast.backtest_*``.
@@ -21,23 +23,59 @@ from datetime import timedelta
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cycle", type=int)
-    ap.add_argument("office", choices=("president", "senate", "governor"))
+    ap.add_argument("office", choices=("president", "senate", "governor", "all"))
     ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
     args = ap.parse_args(argv)
 
-    from forecast_pipeline.backtest.run import run_backtest
+    from forecast_pipeline.backtest.run import run_backtest, run_joint_horizon
     from forecast_pipeline.db.engine import get_engine
-    from forecast_pipeline.models.config import SamplerConfig
+    from forecast_pipeline.models.config import PriorConfig, SamplerConfig
     from forecast_pipeline.races import election_day
 
     ed = election_day(args.cycle)
     t0 = time.perf_counter()
-    doc = run_backtest(get_engine(), args.cycle, args.office, [(ed - timedelta(days=1), 1)],
-                       SamplerConfig(draws=args.draws, tune=args.draws))
+    if args.office == "all":
+        per_office = run_joint_horizon(
+            get_engine(),
+            args.cycle,
+            ed - timedelta(days=1),
+            1,
+            SamplerConfig(draws=args.draws, tune=args.draws),
+            PriorConfig(),
+        )
+        seconds = round(time.perf_counter() - t0)
+        for office, (h, _) in per_office.items():
+            out = {
+                "cycle": args.cycle,
+                "office": office,
+                "joint": h["joint_offices"],
+                "seconds": seconds,
+                "diagnostics": h["diagnostics"],
+                "model": h["scores"],
+                "baselines": h["baselines"],
+            }
+            print(json.dumps(out, default=str))
+            if args.json:
+                with open(args.json.replace(".json", f"-{office}.json"), "w") as fh:
+                    json.dump({**out, "races": h["races"]}, fh, indent=1, default=str)
+        return 0
+    doc = run_backtest(
+        get_engine(),
+        args.cycle,
+        args.office,
+        [(ed - timedelta(days=1), 1)],
+        SamplerConfig(draws=args.draws, tune=args.draws),
+    )
     h = doc["horizons"][-1]
-    out = {"cycle": args.cycle, "office": args.office, "seconds": round(time.perf_counter() - t0),
-           "diagnostics": h["diagnostics"], "model": h["scores"], "baselines": h["baselines"]}
+    out = {
+        "cycle": args.cycle,
+        "office": args.office,
+        "seconds": round(time.perf_counter() - t0),
+        "diagnostics": h["diagnostics"],
+        "model": h["scores"],
+        "baselines": h["baselines"],
+    }
     print(json.dumps(out, default=str))
     if args.json:
         with open(args.json, "w") as fh:

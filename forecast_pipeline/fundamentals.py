@@ -42,8 +42,8 @@ def _logit(p):
 
 @dataclass(frozen=True)
 class NationalPrior:
-    dem_share: float        # national Dem two-party share
-    sd_logit: float         # predictive sd on the logit scale at the as-of date
+    dem_share: float  # national Dem two-party share
+    sd_logit: float  # predictive sd on the logit scale at the as-of date
     details: dict = field(default_factory=dict)
 
 
@@ -73,16 +73,20 @@ def tfc_national(data_dir: str | Path, cycle: int, days_to_election: int) -> Nat
     share = dem / 100.0
     # Economist: national prior sd 0.03 + 10^-6.6 d^2 (probability scale). The regression's own
     # predictive sd replaces their 0.03; the growth term is theirs.
-    sd_prob = pred_sd / 100.0 + 10 ** -6.6 * days_to_election**2
+    sd_prob = pred_sd / 100.0 + 10**-6.6 * days_to_election**2
     sd_logit = sd_prob / (share * (1.0 - share))
-    return NationalPrior(share, float(sd_logit), {
-        "tfc_coefficients": dict(zip(["intercept", *cols], beta.round(4).tolist(), strict=True)),
-        "tfc_train_years": [int(v) for v in train["year"]],
-        "tfc_prediction_incumbent_pct": round(pred, 3),
-        "tfc_predictive_sd_pct": round(pred_sd, 3),
-        "q2gdp_used": q2,
-        "q2gdp_clipped": bool(q2 != float(r["q2gdp"])),
-    })
+    return NationalPrior(
+        share,
+        float(sd_logit),
+        {
+            "tfc_coefficients": dict(zip(["intercept", *cols], beta.round(4).tolist(), strict=True)),
+            "tfc_train_years": [int(v) for v in train["year"]],
+            "tfc_prediction_incumbent_pct": round(pred, 3),
+            "tfc_predictive_sd_pct": round(pred_sd, 3),
+            "q2gdp_used": q2,
+            "q2gdp_clipped": bool(q2 != float(r["q2gdp"])),
+        },
+    )
 
 
 def lean_change_sd(leans: pd.DataFrame, last_n: int = 6) -> float:
@@ -91,8 +95,13 @@ def lean_change_sd(leans: pd.DataFrame, last_n: int = 6) -> float:
     return float(np.sqrt(np.nanmean(d.to_numpy() ** 2)))
 
 
-def presidential_prior(data_dir: str | Path, cycle: int, states: list[str], days_to_election: int,
-                       later_results: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+def presidential_prior(
+    data_dir: str | Path,
+    cycle: int,
+    states: list[str],
+    days_to_election: int,
+    later_results: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Per state: prior_logit, sd_state; and national sd (shared) in the returned info dict."""
     hist = history.presidential_history(data_dir, cycle, later_results)
     leans = history.state_leans(hist)
@@ -105,8 +114,12 @@ def presidential_prior(data_dir: str | Path, cycle: int, states: list[str], days
         raise ValueError(f"no previous presidential result for {missing}")
     out["prior_logit"] = float(_logit(nat.dem_share)) + out["lean"]
     sd_state = lean_change_sd(leans)
-    info = {"national_dem_share": nat.dem_share, "national_sd_logit": nat.sd_logit,
-            "state_sd_logit": sd_state, **nat.details}
+    info = {
+        "national_dem_share": nat.dem_share,
+        "national_sd_logit": nat.sd_logit,
+        "state_sd_logit": sd_state,
+        **nat.details,
+    }
     return out, info
 
 
@@ -116,8 +129,11 @@ def presidential_prior(data_dir: str | Path, cycle: int, states: list[str], days
 
 
 def _last_name(name: str) -> str:
-    parts = [p for p in str(name).replace(",", " ").split() if p.rstrip(".").lower() not in
-             {"jr", "sr", "ii", "iii", "iv"}]
+    parts = [
+        p
+        for p in str(name).replace(",", " ").split()
+        if p.rstrip(".").lower() not in {"jr", "sr", "ii", "iii", "iv"}
+    ]
     return parts[-1].lower() if parts else ""
 
 
@@ -135,13 +151,19 @@ def seat_history(results: pd.DataFrame) -> pd.DataFrame:
         seat = f"{first['state']}-{first['office']}"
         if first["office"] == "senate":
             seat += f"-c{first['senate_class']}"
-        rows.append({
-            "race_id": race_id, "cycle": int(first["cycle"]), "office": first["office"],
-            "state": first["state"], "seat": seat,
-            "dem_two_party": dem / (dem + rep) if dem > 0 and rep > 0 else np.nan,
-            "winner_party": win["party"], "winner_name": win["name"],
-            "candidates": list(zip(g["name"], g["party"], strict=True)),
-        })
+        rows.append(
+            {
+                "race_id": race_id,
+                "cycle": int(first["cycle"]),
+                "office": first["office"],
+                "state": first["state"],
+                "seat": seat,
+                "dem_two_party": dem / (dem + rep) if dem > 0 and rep > 0 else np.nan,
+                "winner_party": win["party"],
+                "winner_name": win["name"],
+                "candidates": list(zip(g["name"], g["party"], strict=True)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -159,7 +181,9 @@ def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
         if prev is not None:
             sp = {"DEM": 1, "REP": -1}.get(prev["winner_party"], 0)
             prev_last = _last_name(prev["winner_name"])
-            if sp and any(_last_name(n) == prev_last and p == prev["winner_party"] for n, p in r["candidates"]):
+            if sp and any(
+                _last_name(n) == prev_last and p == prev["winner_party"] for n, p in r["candidates"]
+            ):
                 ir = sp
         seat_party.append(sp)
         inc_run.append(ir)
@@ -171,48 +195,84 @@ def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
     return seats
 
 
-def _design(df: pd.DataFrame) -> np.ndarray:
+def _design(df: pd.DataFrame, environment: str = "generic") -> np.ndarray:
     seat = df["seat_lean"].astype(float)
     known = seat.notna().astype(float)
-    return np.column_stack([
-        (df["office"] == "senate") * df["lean"], (df["office"] == "governor") * df["lean"],
-        df["seat_party"], df["incumbent_running"], df["midterm_penalty"],
-        seat.fillna(0.0) * known, 1.0 - known,
-    ]).astype(float)
+    return np.column_stack(
+        [
+            (df["office"] == "senate") * df["lean"],
+            (df["office"] == "governor") * df["lean"],
+            df["seat_party"],
+            df["incumbent_running"],
+            df[ENVIRONMENT_COLUMN[environment]],
+            seat.fillna(0.0) * known,
+            1.0 - known,
+            np.ones(len(df)),
+        ]
+    ).astype(float)
 
 
-DESIGN_NAMES = ["lean_senate", "lean_governor", "seat_party", "incumbent_running", "midterm_penalty",
-                "seat_lean_last_time", "seat_lean_unknown"]
+# The national environment term: the generic-ballot swing from the previous presidential vote when
+# the generic ballot is known on the as-of date, else the average midterm swing against the
+# president's party (a fitted constant that cannot tell 2010 from 2014).
+ENVIRONMENT_COLUMN = {"generic": "generic_swing", "midterm": "midterm_penalty"}
 
 
-def downballot_features(seats: pd.DataFrame, pres_hist_all: pd.DataFrame) -> pd.DataFrame:
-    """Attach lean (previous presidential election), previous national share and midterm penalty."""
+def design_names(environment: str = "generic") -> list[str]:
+    return [
+        "lean_senate",
+        "lean_governor",
+        "seat_party",
+        "incumbent_running",
+        ENVIRONMENT_COLUMN[environment],
+        "seat_lean_last_time",
+        "seat_lean_unknown",
+        "intercept",
+    ]
+
+
+def downballot_features(
+    seats: pd.DataFrame, pres_hist_all: pd.DataFrame, environment_logit: dict[int, float] | None = None
+) -> pd.DataFrame:
+    """Attach lean (previous presidential election), previous national share, midterm penalty and
+    the generic-ballot swing (``environment_logit``: cycle -> logit of the generic-ballot Democratic
+    share at the forecast's horizon; NaN where unknown)."""
     leans = history.state_leans(pres_hist_all)
     nat = history.national_share(pres_hist_all)
     out = seats.copy()
     prev = out["cycle"].map(lambda c: max([y for y in leans.index if y < c], default=np.nan))
     out["prev_pres"] = prev
-    out["lean"] = [leans.at[p, s] if p == p and s in leans.columns else np.nan
-                   for p, s in zip(prev, out["state"], strict=True)]
+    out["lean"] = [
+        leans.at[p, s] if p == p and s in leans.columns else np.nan
+        for p, s in zip(prev, out["state"], strict=True)
+    ]
     out["prev_nat_logit"] = _logit(prev.map(nat).astype(float))
-    out["midterm_penalty"] = [(0 if c % 4 == 0 else (-1 if history.president_party(c) == "D" else 1))
-                              for c in out["cycle"]]
+    out["midterm_penalty"] = [
+        (0 if c % 4 == 0 else (-1 if history.president_party(c) == "D" else 1)) for c in out["cycle"]
+    ]
+    env = out["cycle"].map(environment_logit or {}).astype(float)
+    out["generic_swing"] = env - out["prev_nat_logit"]
+
     # the seat's own lean last time it was contested (its result against that time's national share),
     # clipped so one lopsided or uncontested-in-practice race cannot dominate
     def _prev_nat(c):
         ys = [y for y in nat.index if y < c]
         return _logit(nat[max(ys)]) if ys else np.nan
+
     ps = out["prev_seat_share"].astype(float).clip(0.1, 0.9)
-    out["seat_lean"] = (_logit(ps) - out["prev_seat_cycle"].map(lambda c: _prev_nat(c) if c == c else np.nan)
-                        ).clip(-1.5, 1.5)
+    out["seat_lean"] = (
+        _logit(ps) - out["prev_seat_cycle"].map(lambda c: _prev_nat(c) if c == c else np.nan)
+    ).clip(-1.5, 1.5)
     return out
 
 
-def fit_downballot(train: pd.DataFrame) -> dict:
-    t = train.dropna(subset=["dem_two_party", "lean", "prev_nat_logit"])
+def fit_downballot(train: pd.DataFrame, environment: str = "generic") -> dict:
+    # odd-year specials inform the seat's incumbency but are not part of an even-year environment
+    t = train[train["cycle"] % 2 == 0]
+    t = t.dropna(subset=["dem_two_party", "lean", "prev_nat_logit", ENVIRONMENT_COLUMN[environment]])
     t = t[(t["dem_two_party"] > 0.15) & (t["dem_two_party"] < 0.85)]
     y = _logit(t["dem_two_party"]) - t["prev_nat_logit"].to_numpy()
-    x = _design(t)
+    x = _design(t, environment)
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     resid = y - x @ beta
     cyc = pd.Series(resid, index=t.index).groupby([t["cycle"], t["office"]]).transform("mean")
@@ -220,7 +280,8 @@ def fit_downballot(train: pd.DataFrame) -> dict:
     cycle_means = pd.Series(resid).groupby([t["cycle"].to_numpy(), t["office"].to_numpy()]).mean()
     return {
         "beta": beta,
-        "names": DESIGN_NAMES,
+        "names": design_names(environment),
+        "environment": environment,
         "national_sd_logit": float(np.sqrt(np.mean(cycle_means.to_numpy() ** 2))),
         "race_sd_logit": float(np.sqrt(np.mean(race_part**2))),
         "n_train": int(len(t)),
@@ -228,9 +289,18 @@ def fit_downballot(train: pd.DataFrame) -> dict:
     }
 
 
-def downballot_prior(results: pd.DataFrame, pres_hist_all: pd.DataFrame, cycle: int,
-                     race_ids: list[str]) -> tuple[pd.DataFrame, dict]:
-    """prior_logit per race of ``cycle`` (fitted on earlier cycles) and the scales."""
+def downballot_prior(
+    results: pd.DataFrame,
+    pres_hist_all: pd.DataFrame,
+    cycle: int,
+    race_ids: list[str],
+    environment_logit: dict[int, float] | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """prior_logit per race of ``cycle`` (fitted on earlier cycles) and the scales.
+
+    ``environment_logit`` maps cycles to the generic-ballot environment at the forecast's horizon
+    (see ``environment``); when ``cycle`` has one, the regression uses the generic-ballot swing,
+    otherwise the midterm penalty."""
     seats = seat_history(results[results["cycle"] <= cycle])
     # Races of the cycle with no certified result yet (a live forecast): their seat and state come
     # from the race id; with no candidate list, incumbent_running is 0.
@@ -242,29 +312,52 @@ def downballot_prior(results: pd.DataFrame, pres_hist_all: pd.DataFrame, cycle: 
         parts = rid.split("-")
         office, state = parts[1], parts[2]
         seat = f"{state}-{office}" + (f"-{parts[3]}" if office == "senate" and len(parts) > 3 else "")
-        extra.append({"race_id": rid, "cycle": cycle, "office": office, "state": state, "seat": seat,
-                      "dem_two_party": np.nan, "winner_party": None, "winner_name": "", "candidates": []})
+        extra.append(
+            {
+                "race_id": rid,
+                "cycle": cycle,
+                "office": office,
+                "state": state,
+                "seat": seat,
+                "dem_two_party": np.nan,
+                "winner_party": None,
+                "winner_name": "",
+                "candidates": [],
+            }
+        )
     if extra:
         seats = pd.concat([seats, pd.DataFrame(extra)], ignore_index=True)
     seats = incumbency(seats)
-    feats = downballot_features(seats, pres_hist_all[pres_hist_all["cycle"] < cycle])
+    env = environment_logit or {}
+    environment = "generic" if np.isfinite(env.get(cycle, np.nan)) else "midterm"
+    feats = downballot_features(seats, pres_hist_all[pres_hist_all["cycle"] < cycle], env)
     # Partisanship of down-ballot voting has changed a lot since the 1970s: fit on the last
     # TRAIN_WINDOW_YEARS only (two full Senate rotations).
-    fitted = fit_downballot(feats[(feats["cycle"] < cycle) & (feats["cycle"] >= cycle - TRAIN_WINDOW_YEARS)])
+    fitted = fit_downballot(
+        feats[(feats["cycle"] < cycle) & (feats["cycle"] >= cycle - TRAIN_WINDOW_YEARS)], environment
+    )
     target = feats.set_index("race_id").reindex(race_ids)
     missing = target["lean"].isna()
     if missing.any():
         raise ValueError(f"no previous presidential lean for {list(target.index[missing])}")
     target = target.fillna({"seat_party": 0, "incumbent_running": 0})
-    pred = _design(target.reset_index()) @ fitted["beta"] + target["prev_nat_logit"].to_numpy()
-    out = pd.DataFrame({"race_id": race_ids, "prior_logit": pred,
-                        "seat_party": target["seat_party"].to_numpy(),
-                        "incumbent_running": target["incumbent_running"].to_numpy()})
+    pred = _design(target.reset_index(), environment) @ fitted["beta"] + target["prev_nat_logit"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "race_id": race_ids,
+            "prior_logit": pred,
+            "seat_party": target["seat_party"].to_numpy(),
+            "incumbent_running": target["incumbent_running"].to_numpy(),
+        }
+    )
     info = {
-        "downballot_coefficients": dict(zip(fitted["names"], np.round(fitted["beta"], 4).tolist(), strict=True)),
+        "downballot_coefficients": dict(
+            zip(fitted["names"], np.round(fitted["beta"], 4).tolist(), strict=True)
+        ),
         "national_sd_logit": fitted["national_sd_logit"],
         "state_sd_logit": fitted["race_sd_logit"],
         "downballot_n_train": fitted["n_train"],
         "downballot_train_cycles": fitted["train_cycles"],
+        "downballot_environment": environment,
     }
     return out, info

@@ -6,9 +6,10 @@ earlier elections only. The model (``models.poll_model``) takes the result as pl
 
 Covariances (logit scale, races i, j with offices o_i, o_j; rho = ``CROSS_OFFICE``)::
 
-    prior_cov[i, j] = n_i n_j O[o_i, o_j] + r_i r_j C[i, j]      # fundamentals uncertainty
+    prior_cov[i, j] = n_i n_j O[o_i, o_j] + r_i r_j P[i, j]      # fundamentals uncertainty
     bias_cov[i, j]  = b_n^2 O[o_i, o_j] + b_r(o_i) b_r(o_j) C[i, j]        (the t's scale; nu = 5)
     C[i, j] = state similarity(s_i, s_j) x (1 if o_i == o_j else rho),  O = 1 on the diagonal, rho off
+    P[i, j] = C[i, j] when both races are presidential, else 1 if i == j and 0 otherwise
 
 n = national predictive sd of the office's fundamentals (grows with days to the election for
 president), r = sd of the race's own departure from its fundamentals, b_n / b_r = RMS national and
@@ -24,20 +25,20 @@ were used, which survey, and the weight. Otherwise the structure is the one with
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline import demographic_prior, fundamentals, similarity
+from forecast_pipeline import demographic_prior, environment, fundamentals, similarity
 from forecast_pipeline.models.config import PriorConfig
 from forecast_pipeline.models.input import PriorStructure
 from forecast_pipeline.polling_error import polling_error_scale
 from forecast_pipeline.races import election_day
 
-CROSS_OFFICE = 0.7   # correlation of a state's Senate/governor deviation with its presidential one
+CROSS_OFFICE = 0.7  # correlation of a state's Senate/governor deviation with its presidential one
 BIAS_NU = 5.0
 # The historical RMS errors set the t's *scale* (factor 1), not its variance ((nu - 2) / nu = 0.6):
 # a handful of cycles with heavy tails understates the spread, and with the variance matched the
@@ -54,7 +55,7 @@ _DOWNBALLOT_RESULTS_SQL = sa.text(
     JOIN core.races r USING (race_id)
     JOIN core.candidates k USING (candidate_id)
     WHERE r.office IN ('senate', 'governor') AND r.district IS NULL AND r.state <> 'US'
-      AND r.cycle <= :cycle AND r.cycle % 2 = 0
+      AND r.cycle <= :cycle
       AND (x.stage = 'general'
            OR (x.stage = 'jungle primary' AND NOT EXISTS (
                    SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
@@ -71,10 +72,34 @@ def later_presidential_results(engine: sa.Engine, before_cycle: int) -> pd.DataF
     for cycle in range(2020, before_cycle, 4):
         res = two_party_results(engine, cycle, "president")
         res = res[res["state"] != "US"]
-        rows.append(pd.DataFrame({
-            "cycle": cycle, "state": res["state"], "dem_two_party": res["dem_two_party"],
-            "two_party_votes": (res["dem_votes"] + res["rep_votes"]).astype(float)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "cycle": cycle,
+                    "state": res["state"],
+                    "dem_two_party": res["dem_two_party"],
+                    "two_party_votes": (res["dem_votes"] + res["rep_votes"]).astype(float),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True) if rows else None
+
+
+def _environments(engine: sa.Engine, data_dir: str | Path, cycle: int, days: int) -> tuple[dict, dict]:
+    """Generic-ballot environment (logit) of the cycle and of every training cycle, each taken the
+    same number of days before its election as the forecast is, so the regression learns how much
+    the generic ballot at this horizon says."""
+    out, info = {}, {}
+    for c in range(cycle - fundamentals.TRAIN_WINDOW_YEARS, cycle + 1, 2):
+        env = environment.generic_environment(engine, data_dir, c, election_day(c) - timedelta(days=days))
+        out[c] = environment.environment_logit(env)
+        if c == cycle:
+            info = (
+                env.as_dict()
+                if env
+                else {"source": "none dated on or before the as-of date: midterm penalty"}
+            )
+    return out, info
 
 
 def _office_matrix(offices: list[str], rho: float) -> np.ndarray:
@@ -82,9 +107,15 @@ def _office_matrix(offices: list[str], rho: float) -> np.ndarray:
     return np.where(o[:, None] == o[None, :], 1.0, rho)
 
 
-def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: date,
-                    races: pd.DataFrame, priors: PriorConfig | None = None,
-                    use_mrp: bool = True) -> tuple[np.ndarray, PriorStructure]:
+def build_structure(
+    engine: sa.Engine,
+    data_dir: str | Path,
+    cycle: int,
+    as_of: date,
+    races: pd.DataFrame,
+    priors: PriorConfig | None = None,
+    use_mrp: bool = True,
+) -> tuple[np.ndarray, PriorStructure]:
     """``races``: race_id, state, office (one row per race, in model order). Returns the prior
     centre (logit) per race and the structure. ``use_mrp=False`` ignores any MRP estimates."""
     from forecast_pipeline import history
@@ -107,11 +138,18 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
     prior_logit = np.zeros(len(races))
     nat_sd = np.zeros(len(races))
     race_sd = np.zeros(len(races))
-    info: dict = {"cycle": cycle, "days_to_election": days, "cross_office": CROSS_OFFICE, "bias_nu": BIAS_NU,
-                  "mrp": mrp_info}
+    info: dict = {
+        "cycle": cycle,
+        "days_to_election": days,
+        "cross_office": CROSS_OFFICE,
+        "bias_nu": BIAS_NU,
+        "mrp": mrp_info,
+    }
     pres = (races["office"] == "president").to_numpy()
     if pres.any():
-        p, pinfo = fundamentals.presidential_prior(data_dir, cycle, races.loc[pres, "state"].tolist(), days, later)
+        p, pinfo = fundamentals.presidential_prior(
+            data_dir, cycle, races.loc[pres, "state"].tolist(), days, later
+        )
         prior_logit[pres] = p["prior_logit"].to_numpy()
         nat_sd[pres] = pinfo["national_sd_logit"]
         race_sd[pres] = pinfo["state_sd_logit"]
@@ -120,11 +158,14 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
         if mrp is not None and mrp.error_sd_logit is not None:
             fund = pd.Series(p["lean"].to_numpy(), index=p["state"].to_numpy())
             combined, w = demographic_prior.precision_weighted_lean(
-                fund, mrp.lean_logit, pinfo["state_sd_logit"], mrp.error_sd_logit)
+                fund, mrp.lean_logit, pinfo["state_sd_logit"], mrp.error_sd_logit
+            )
             prior_logit[pres] = p["prior_logit"].to_numpy() - fund.to_numpy() + combined.to_numpy()
             mrp_info["prior_weight_mrp"] = w
             mrp_info["fundamentals_lean_sd_logit"] = pinfo["state_sd_logit"]
-            mrp_info["states_fundamentals_only"] = sorted(set(fund.index) - set(mrp.lean_logit.dropna().index))
+            mrp_info["states_fundamentals_only"] = sorted(
+                set(fund.index) - set(mrp.lean_logit.dropna().index)
+            )
         elif mrp is not None:
             mrp_info["prior_note"] = "no earlier cycle with MRP estimates to calibrate the MRP lean's error"
     down = ~pres
@@ -132,16 +173,29 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
         with engine.connect() as conn:
             results = pd.read_sql(_DOWNBALLOT_RESULTS_SQL, conn, params={"cycle": cycle})
         hist_all = history.presidential_history(data_dir, cycle, later)
-        d, dinfo = fundamentals.downballot_prior(results, hist_all, cycle, races.loc[down, "race_id"].tolist())
+        env, env_info = _environments(engine, data_dir, cycle, days)
+        d, dinfo = fundamentals.downballot_prior(
+            results, hist_all, cycle, races.loc[down, "race_id"].tolist(), env
+        )
+        dinfo["generic_ballot"] = env_info
         prior_logit[down] = d["prior_logit"].to_numpy()
         nat_sd[down] = dinfo["national_sd_logit"]
         race_sd[down] = dinfo["state_sd_logit"]
         info["downballot"] = dinfo
-        info["incumbency"] = {r: {"seat_party": int(sp), "incumbent_running": int(ir)} for r, sp, ir in
-                              zip(d["race_id"], d["seat_party"], d["incumbent_running"], strict=True)}
+        info["incumbency"] = {
+            r: {"seat_party": int(sp), "incumbent_running": int(ir)}
+            for r, sp, ir in zip(d["race_id"], d["seat_party"], d["incumbent_running"], strict=True)
+        }
 
     office_m = _office_matrix(offices, CROSS_OFFICE)
-    prior_cov = np.outer(nat_sd, nat_sd) * office_m + np.outer(race_sd, race_sd) * corr
+    # A down-ballot race's departure from its regression (candidates, scandals, money) is its own:
+    # on 2000-2022 the within-cycle residuals of pairs of races have correlation -0.04..0.00 in every
+    # similarity bin (0-0.3 .. 0.7-0.85), so only presidential leans keep the similarity correlation.
+    # With it, the prior was too sure of a common pattern and the shared t-weight of the polling
+    # error absorbed every poll-prior disagreement (bias_mix ~0.2 in the 2010 Senate backtest).
+    both_pres = np.outer(pres, pres)
+    prior_corr = np.where(both_pres, corr, np.eye(len(races)))
+    prior_cov = np.outer(nat_sd, nat_sd) * office_m + np.outer(race_sd, race_sd) * prior_corr
 
     b_nat = np.zeros(len(races))
     b_race = np.zeros(len(races))
@@ -154,16 +208,26 @@ def build_structure(engine: sa.Engine, data_dir: str | Path, cycle: int, as_of: 
             # a database without earlier cycles (a partial load): the documented defaults, recorded
             b_nat[m] = priors.polling_error_national_sd
             b_race[m] = priors.polling_error_race_sd
-            info["polling_error"][office] = {"source": "PriorConfig defaults: no earlier cycle in the database"}
+            info["polling_error"][office] = {
+                "source": "PriorConfig defaults: no earlier cycle in the database"
+            }
             continue
         b_nat[m] = sc.national_sd_logit
         b_race[m] = sc.race_sd_logit
-        info["polling_error"][office] = {"national_sd_logit": sc.national_sd_logit,
-                                         "race_sd_logit": sc.race_sd_logit, "n_cycles": sc.n_cycles,
-                                         "n_races": sc.n_races}
+        info["polling_error"][office] = {
+            "national_sd_logit": sc.national_sd_logit,
+            "race_sd_logit": sc.race_sd_logit,
+            "n_cycles": sc.n_cycles,
+            "n_races": sc.n_races,
+        }
     bias_cov = (np.outer(b_nat, b_nat) * office_m + np.outer(b_race, b_race) * corr) * BIAS_SCALE_FACTOR
     structure = PriorStructure(
-        prior_cov=prior_cov, bias_cov=bias_cov, race_corr=corr,
-        walk_national_sd=priors.national_walk_sd, walk_race_sd=priors.race_walk_sd,
-        bias_nu=BIAS_NU, info=info)
+        prior_cov=prior_cov,
+        bias_cov=bias_cov,
+        race_corr=corr,
+        walk_national_sd=priors.national_walk_sd,
+        walk_race_sd=priors.race_walk_sd,
+        bias_nu=BIAS_NU,
+        info=info,
+    )
     return prior_logit, structure

@@ -17,7 +17,7 @@ from forecast_pipeline.structure import build_structure
 
 def test_history_stops_before_the_cycle(data_dir):
     assert history.presidential_history(data_dir, 2016)["cycle"].max() == 2012
-    assert history.latest_acs_year(2008) is None          # ACS 2008 was released in 2009
+    assert history.latest_acs_year(2008) is None  # ACS 2008 was released in 2009
     assert history.latest_acs_year(2016) == 2012
     assert history.latest_acs_year(2020) == 2018
     nat = fundamentals.tfc_national(data_dir, 2016, days_to_election=1)
@@ -41,7 +41,7 @@ def test_state_similarity_is_a_valid_correlation(data_dir):
     m = c.to_numpy()
     assert m.shape == (51, 51)
     np.testing.assert_allclose(np.diag(m), 1.0)
-    assert (m > 0).all() and np.linalg.eigvalsh(m).min() > 0.1   # positive definite, no negatives
+    assert (m > 0).all() and np.linalg.eigvalsh(m).min() > 0.1  # positive definite, no negatives
     # neighbours and demographic twins are close; opposites are far
     assert c.loc["WI", "MI"] > 0.8 and c.loc["MN", "WI"] > 0.7
     assert c.loc["MS", "VT"] < 0.45 and c.loc["WI", "MI"] > c.loc["WI", "MS"]
@@ -62,15 +62,22 @@ def test_structure_does_not_change_when_the_cycle_results_change(loaded, engine,
     """No look-ahead in the prior: it must not depend on the forecast cycle's own results. The 2016
     prior is built, the 2016 presidential results are perturbed inside a rolled-back transaction,
     and it is built again."""
-    races = pd.DataFrame({"race_id": ["2016-president-PA", "2016-president-WI", "2016-senate-PA-c3"],
-                          "state": ["PA", "WI", "PA"], "office": ["president", "president", "senate"]})
+    races = pd.DataFrame(
+        {
+            "race_id": ["2016-president-PA", "2016-president-WI", "2016-senate-PA-c3"],
+            "state": ["PA", "WI", "PA"],
+            "office": ["president", "president", "senate"],
+        }
+    )
     from forecast_pipeline import polling_error
 
     before, st_before = build_structure(engine, data_dir, 2016, date(2016, 11, 7), races)
     # triple every 2016 Democratic vote count (president and Senate): every 2016 outcome changes
-    sql = ("UPDATE core.results x SET votes = votes {op} 3 FROM core.candidates k, core.races r "
-           "WHERE x.candidate_id = k.candidate_id AND x.race_id = r.race_id AND k.party = 'DEM' "
-           "AND r.cycle = 2016 AND r.office IN ('president', 'senate')")
+    sql = (
+        "UPDATE core.results x SET votes = votes {op} 3 FROM core.candidates k, core.races r "
+        "WHERE x.candidate_id = k.candidate_id AND x.race_id = r.race_id AND k.party = 'DEM' "
+        "AND r.cycle = 2016 AND r.office IN ('president', 'senate')"
+    )
     with engine.begin() as conn:
         conn.exec_driver_sql(sql.format(op="*"))
     try:
@@ -110,5 +117,93 @@ def test_joint_input_links_offices(loaded, engine):
     ids = inp.races["race_id"].tolist()
     pa_p, pa_s = ids.index("2020-president-PA"), ids.index("2020-president-NC")
     nc_s = next(i for i, r in enumerate(ids) if r.startswith("2020-senate-NC"))
-    assert c[ids.index("2020-president-NC"), nc_s] == pytest.approx(0.7)   # same state, other office
+    assert c[ids.index("2020-president-NC"), nc_s] == pytest.approx(0.7)  # same state, other office
     assert 0 < c[pa_p, nc_s] < c[pa_s, nc_s]
+
+
+def test_generic_ballot_environment_is_dated(loaded, engine, data_dir):
+    """The midterm environment: 538's daily generic average up to 2016, the raw generic polls after,
+    each as it stood on the as-of date."""
+    from forecast_pipeline.environment import generic_environment
+
+    e10 = generic_environment(engine, data_dir, 2010, date(2010, 11, 1))
+    assert e10.source == "538 generic-ballot average" and e10.dem_two_party == pytest.approx(0.4628, abs=5e-4)
+    e10_early = generic_environment(engine, data_dir, 2010, date(2010, 7, 25))
+    assert e10_early.as_of <= date(2010, 7, 25) and e10_early.dem_two_party == pytest.approx(0.4834, abs=5e-4)
+    e18 = generic_environment(engine, data_dir, 2018, date(2018, 11, 5))
+    assert e18.n_pollsters == 20 and e18.n_polls == 74
+    assert e18.dem_two_party == pytest.approx(0.546, abs=1e-3)  # the House vote was 0.544
+    assert generic_environment(engine, data_dir, 2018, date(2017, 1, 1)) is None  # nothing yet
+
+    # No look-ahead: halving the Democratic number of every generic poll that ended after the
+    # as-of date leaves the environment unchanged.
+    as_of = date(2018, 10, 7)
+    before = generic_environment(engine, data_dir, 2018, as_of)
+    sql = (
+        "UPDATE core.poll_answers a SET pct = pct {op} 2 FROM core.polls p, core.races r, core.candidates k "
+        "WHERE a.poll_key = p.poll_key AND p.race_id = r.race_id AND a.candidate_id = k.candidate_id "
+        "AND r.office = 'generic' AND r.cycle = 2018 AND k.party = 'DEM' AND p.end_date > '2018-10-07'"
+    )
+    with engine.begin() as conn:
+        changed = conn.exec_driver_sql(sql.format(op="/")).rowcount
+    try:
+        after = generic_environment(engine, data_dir, 2018, as_of)
+        moved = generic_environment(engine, data_dir, 2018, date(2018, 11, 5))
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql.format(op="*"))
+    assert changed > 50
+    assert after == before and moved.dem_two_party < e18.dem_two_party - 0.05
+
+
+def test_downballot_environment_and_odd_year_specials(loaded, engine, data_dir):
+    from forecast_pipeline.structure import _DOWNBALLOT_RESULTS_SQL, later_presidential_results
+
+    inp = build_model_input(engine, 2014, "senate", date(2014, 11, 3))
+    db = inp.structure.info["downballot"]
+    assert db["downballot_environment"] == "generic"
+    assert db["generic_ballot"]["dem_two_party"] == pytest.approx(0.4893, abs=5e-4)
+    # the generic-ballot swing carries most of the national environment into the down-ballot prior
+    assert 0.6 < db["downballot_coefficients"]["generic_swing"] < 1.2
+    # Booker and Markey won 2013 specials and ran again in 2014: odd-year races count for incumbency
+    inc = inp.structure.info["incumbency"]
+    assert inc["2014-senate-NJ-c2"] == {"seat_party": 1, "incumbent_running": 1}
+    assert inc["2014-senate-MA-c2"] == {"seat_party": 1, "incumbent_running": 1}
+    # ... but the regression trains on even-year general elections only
+    assert all(c % 2 == 0 for c in db["downballot_train_cycles"])
+
+    # no generic ballot dated before the as-of date: the fitted midterm penalty, and it says so
+    with engine.connect() as conn:
+        results = pd.read_sql(_DOWNBALLOT_RESULTS_SQL, conn, params={"cycle": 2014})
+    hist = history.presidential_history(data_dir, 2014, later_presidential_results(engine, 2014))
+    ids = inp.races["race_id"].tolist()
+    fallback, finfo = fundamentals.downballot_prior(results, hist, 2014, ids, {})
+    assert (
+        finfo["downballot_environment"] == "midterm" and "midterm_penalty" in finfo["downballot_coefficients"]
+    )
+    assert not np.allclose(
+        fallback["prior_logit"].to_numpy(),
+        np.log(inp.races["prior_dem_share"] / (1 - inp.races["prior_dem_share"])).to_numpy(),
+    )
+
+
+def test_downballot_prior_departures_are_independent(loaded, engine, data_dir):
+    """Presidential leans move together across similar states; a Senate or governor race's own
+    departure from its regression does not (the residual correlation is ~0 in every similarity
+    bin), so its prior covariance with another state's race is the shared national part only."""
+    races = pd.DataFrame(
+        {
+            "race_id": ["2016-president-MI", "2016-president-WI", "2016-senate-WI-c3", "2016-senate-PA-c3"],
+            "state": ["MI", "WI", "WI", "PA"],
+            "office": ["president", "president", "senate", "senate"],
+        }
+    )
+    _, st = build_structure(engine, data_dir, 2016, date(2016, 11, 7), races)
+    nat = st.info["downballot"]["national_sd_logit"]
+    assert st.prior_cov[2, 3] == pytest.approx(nat**2)  # WI and PA Senate: national part only
+    assert st.prior_cov[2, 2] > 10 * nat**2  # its own departure dominates its variance
+    pres_nat = st.info["president"]["national_sd_logit"]
+    assert st.prior_cov[0, 1] > pres_nat**2 * 1.5  # MI and WI presidential: similarity adds
+    # polling errors still correlate with similarity: more than the shared national miss
+    b_nat = st.info["polling_error"]["senate"]["national_sd_logit"]
+    assert st.bias_cov[2, 3] > 1.2 * b_nat**2
