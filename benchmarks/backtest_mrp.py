@@ -27,7 +27,6 @@ import argparse
 import json
 import time
 from datetime import timedelta
-from functools import partial
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,8 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     from forecast_pipeline.races import election_day
 
     if args.mode == "off":
-        # model_input imports build_structure at call time, so this reaches run_backtest's inputs
-        structure.build_structure = partial(structure.build_structure, use_mrp=False)
+        # model_input imports build_structure at call time, so this reaches run_backtest's inputs;
+        # use_mrp is forced (a partial's keyword would be overridden by model_input's use_mrp=True)
+        original = structure.build_structure
+
+        def without_mrp(*a, **k):
+            return original(*a, **{**k, "use_mrp": False})
+
+        structure.build_structure = without_mrp
     elif args.mode == "ignore-voterfile-survey":
         demographic_prior.VOTERFILE_SURVEYS = ()
     as_of = election_day(args.cycle) - timedelta(days=1)

@@ -134,15 +134,16 @@ def test_fallback_without_mrp_rows_is_the_forecast_without_mrp(fresh_engine, dat
 
 def test_mrp_enters_the_prior_and_the_similarity(fresh_engine, data_dir):
     leans = history.state_leans(history.presidential_history(data_dir, 2020))
-    hist16 = history.presidential_history(data_dir, 2017).query("cycle == 2016").set_index("state")
+    hist12 = history.presidential_history(data_dir, 2013).query("cycle == 2012").set_index("state")
     states = list(leans.columns)
-    # 2016 (calibration): the certified shares pushed by +-0.1 logit, alternating by state
+    # 2012 from the 2004 survey (calibration: the forecast's survey-to-cycle gap, 8 years): the
+    # certified shares pushed by +-0.1 logit, alternating by state
     shift = pd.Series([0.1 if i % 2 else -0.1 for i in range(len(states))], index=states)
     _insert(
         fresh_engine,
-        2016,
         2012,
-        pd.Series(_expit(_logit(hist16.loc[states, "dem_two_party"]) + shift), index=states),
+        2004,
+        pd.Series(_expit(_logit(hist12.loc[states, "dem_two_party"]) + shift), index=states),
     )
     # 2020 (the forecast): every state but WY
     m20 = pd.Series(_expit(_logit(0.52) + leans.loc[2016, states] * 0.8), index=states).drop("WY")
@@ -152,11 +153,11 @@ def test_mrp_enters_the_prior_and_the_similarity(fresh_engine, data_dir):
     p1, s1 = build_structure(fresh_engine, data_dir, 2020, AS_OF, _races())
     info = s1.info["mrp"]
     assert info["used"] and info["survey_cycle"] == 2012 and info["similarity_feature"]
-    assert info["calibration_cycles"] == [2016] and info["states_fundamentals_only"] == ["WY"]
+    assert info["calibration_cycles"] == [2012] and info["states_fundamentals_only"] == ["WY"]
 
     # the MRP lean's error sd, computed here from the rows: equal weights (one expected voter each)
-    m16 = pd.Series(_expit(_logit(hist16.loc[states, "dem_two_party"]) + shift), index=states)
-    err = _logit(m16) - _logit(m16.mean()) - leans.loc[2016, states]
+    m12 = pd.Series(_expit(_logit(hist12.loc[states, "dem_two_party"]) + shift), index=states)
+    err = _logit(m12) - _logit(m12.mean()) - leans.loc[2012, states]
     sd_mrp = float(np.sqrt(np.mean(err**2)))
     assert info["mrp_lean_sd_logit"] == pytest.approx(sd_mrp, rel=1e-9)
     sd_f = s0.info["president"]["state_sd_logit"]
@@ -184,9 +185,13 @@ def test_mrp_without_an_earlier_cycle_feeds_only_the_similarity(fresh_engine, da
         2012,
         pd.Series(_expit(_logit(0.52) + leans.loc[2016, states] * 0.5), index=states),
     )
+    # an earlier cycle with another survey-to-cycle gap (2016 from the 2012 survey: 4 years; the
+    # forecast's is 8) does not calibrate the 2020 forecast's MRP error
+    _insert(fresh_engine, 2016, 2012, pd.Series(_expit(_logit(0.49) + leans.loc[2012, states]), index=states))
     p0, s0 = build_structure(fresh_engine, data_dir, 2020, AS_OF, _races(), use_mrp=False)
     p1, s1 = build_structure(fresh_engine, data_dir, 2020, AS_OF, _races())
     assert s1.info["mrp"]["used"] and s1.info["mrp"]["calibration_cycles"] == []
+    assert s1.info["mrp"]["calibration_survey_gap"] == 8
     assert s1.info["mrp"]["prior_weight_mrp"] == 0.0 and "calibrate" in s1.info["mrp"]["prior_note"]
     np.testing.assert_array_equal(p0, p1)
     assert not np.allclose(s0.race_corr, s1.race_corr)
