@@ -4,7 +4,7 @@ PY_RUN := $(UV) run --frozen
 FORECAST_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --json out/forecast-2020-president.json
 REPORT_ARGS ?= --cycle 2020 --office president --as-of 2020-11-02 --out out/report-2020-president
 
-.PHONY: install forecast report test test-fast test-faults lint dagster-dev validate-defs clean-db voterfile
+.PHONY: install forecast report test test-fast test-faults lint dagster-dev dev-home validate-defs clean-db voterfile
 
 install: .venv/.installed
 
@@ -39,8 +39,20 @@ lint: install
 validate-defs: install
 	$(PY_RUN) dagster definitions validate -w dagster_workspace.yaml
 
-dagster-dev: install
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && $(PY_RUN) dagster dev -w dagster_workspace.yaml -h 127.0.0.1'
+# The Dagster UI on 127.0.0.1:3000, with the instance config of deploy/dev/dagster.yaml (run queue:
+# 3 runs, 1 from backfills; pool pymc_fit: 1 slot), the same limits as the docker deployment.
+dagster-dev: install dev-home
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} sh -c '$(PY_RUN) dagster dev -w dagster_workspace.yaml -h 127.0.0.1'
+
+# $DAGSTER_HOME/dagster.yaml from deploy/dev/dagster.yaml. The default ./.dagster_home always gets the
+# committed file; a DAGSTER_HOME of your own keeps a dagster.yaml it already has (with a note if it differs).
+dev-home:
+	@home=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home}; mkdir -p "$$home"; \
+	if [ -z "$$DAGSTER_HOME" ] || [ ! -f "$$home/dagster.yaml" ]; then \
+		cp deploy/dev/dagster.yaml "$$home/dagster.yaml" && echo "$$home/dagster.yaml: deploy/dev/dagster.yaml"; \
+	elif ! cmp -s deploy/dev/dagster.yaml "$$home/dagster.yaml"; then \
+		echo "note: keeping $$home/dagster.yaml, which differs from deploy/dev/dagster.yaml (run queue and pool limits)"; \
+	fi
 
 clean-db:
 	rm -rf .pgdata

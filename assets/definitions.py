@@ -32,7 +32,10 @@ def default_resources(artifacts_dir: str | None = None, target: ForecastTarget |
     from forecast_pipeline.config import Settings
 
     base = artifacts_dir or str(Settings.from_env().artifacts_dir)
-    target = target or ForecastTarget()
+    # Without a target (the code location), the target is configured at launch: the Launchpad's or a
+    # schedule's `resources: target: config:` (e.g. fewer draws) then reaches the posterior IO manager
+    # too, whose config hash must match the fit's. Every field has a default, so no config is needed.
+    target = target or ForecastTarget.configure_at_launch()
     return {
         "database": Database(),
         "target": target,

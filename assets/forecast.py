@@ -106,6 +106,8 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         kinds={"pandas"},
         owners=OWNERS,
         ins={"validated_polls": dg.AssetIn(["core", "validated_polls"])},
+        # no output when the partition has no race to forecast: the rest of the path is skipped
+        output_required=False,
     )
     def model_input(
         context: dg.AssetExecutionContext,
@@ -113,13 +115,41 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         target: ForecastTarget,
         validated_polls: pd.DataFrame,
     ):
-        """Races (with the previous-election prior) and the polls the model will see."""
-        from forecast_pipeline.model_input import build_model_input
+        """Races (with the previous-election prior) and the polls the model will see.
+
+        Nothing to forecast is not an error: a partition whose cycle has no race of its office (a
+        Senate partition of a cycle whose Senate races are not in the data yet, or president in a
+        midterm), or a presidential partition dated before the election year's fundamentals are
+        published (today's 2028 partition: June 2028 approval and Q2 2028 GDP), is not materialized.
+        The asset records an observation with the reason (`skipped`), nothing downstream runs, and
+        the run succeeds. A partition with races and a prior but no polls yet is fitted from the prior.
+        """
+        from forecast_pipeline.model_input import (
+            build_model_input,
+            no_races_reason,
+            prior_not_published_reason,
+        )
 
         f = forecast_for(context, target)
-        inp = build_model_input(database.engine(), f.cycle, f.office, f.as_of, polls=validated_polls)
-        context.add_output_metadata(
-            {
+        reason = no_races_reason(database.engine(), f.cycle, f.office, f.as_of)
+        if reason is None:
+            try:
+                inp = build_model_input(database.engine(), f.cycle, f.office, f.as_of, polls=validated_polls)
+            except ValueError:
+                reason = prior_not_published_reason(f.cycle, f.office, f.as_of)
+                if reason is None:
+                    raise
+        if reason is not None:
+            context.log.info(f"{f.label}: not forecast: {reason}")
+            yield dg.AssetObservation(
+                asset_key=context.asset_key,
+                partition=context.partition_key if context.has_partition_key else None,
+                metadata={"forecast": f.label, "skipped": reason, "polls": len(validated_polls)},
+            )
+            return
+        yield dg.Output(
+            inp,
+            metadata={
                 "dagster/row_count": len(inp.polls),
                 "forecast": f.label,
                 "races": len(inp.races),
@@ -128,9 +158,8 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
                 "imputed_sample_sizes": int(inp.polls["sample_size_imputed"].sum()),
                 "election_day": str(inp.election_day),
                 **_mrp_metadata(inp),
-            }
+            },
         )
-        return inp
 
     @dg.asset(
         key=["model", "posterior"],
@@ -286,7 +315,6 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         owners=OWNERS,
         ins={
             "model_input": dg.AssetIn(["model", "input"]),
-            "posterior": dg.AssetIn(["model", "posterior"]),
             "race_forecasts": dg.AssetIn(["forecast", "race_forecasts"]),
         },
     )
@@ -294,18 +322,18 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         context: dg.AssetExecutionContext,
         database: Database,
         model_input,
-        posterior,
         race_forecasts: pd.DataFrame,
     ) -> dict:
         """The self-contained HTML report of this forecast (topline, electoral-vote or seat distribution,
         tile map, trend chart, what changed since the previous forecast, diagnostics) and the CSV
-        exports of the race table and the simulations, under artifacts/reports/."""
+        exports of the race table and the simulations, under artifacts/reports/. The distributions are
+        read from the joint simulations published with the run (forecast.simulations)."""
         from forecast_pipeline.config import Settings
         from forecast_pipeline.report.build import build_report
 
         inp = model_input
         out_dir = Settings.from_env().artifacts_dir / "reports" / f"{inp.cycle}-{inp.office}-{inp.as_of}"
-        rep = build_report(database.engine(), inp.cycle, inp.office, inp.as_of, out_dir, idata=posterior)
+        rep = build_report(database.engine(), inp.cycle, inp.office, inp.as_of, out_dir)
         context.add_output_metadata(
             {
                 "dagster/row_count": rep["n_races"],
@@ -313,6 +341,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
                 "races_csv": dg.MetadataValue.path(str(rep["races_csv"])),
                 "simulations_csv": dg.MetadataValue.path(str(rep["simulations_csv"])),
                 "topline": dg.MetadataValue.md(rep["topline_md"]),
+                "simulations": rep["n_sims"],
                 "distribution": png_md(rep["distribution_png"], "distribution"),
             }
         )

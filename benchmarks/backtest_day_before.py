@@ -1,5 +1,5 @@
 """Backtest one cycle x office as of the day before Election Day and print the scores next to the
-three baselines (the numbers in the README's model 2.0.0 backtest table).
+three baselines (the numbers in the README's model backtest table).
 
 Usage (from the repo root; needs the loaded database, i.e. after ``make forecast``)::
 

@@ -24,6 +24,7 @@ Senate and governor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,20 @@ class NationalPrior:
     details: dict = field(default_factory=dict)
 
 
+# BEA's advance estimate of Q2 GDP comes out in the last days of July (2008-07-31, 2012-07-27,
+# 2016-07-29, 2020-07-30): a forecast dated earlier cannot know the Time-for-Change inputs.
+TFC_INPUTS_KNOWN_FROM = (7, 31)
+
+
 def tfc_national(data_dir: str | Path, cycle: int, days_to_election: int) -> NationalPrior:
+    from forecast_pipeline.races import election_day
+
+    as_of = election_day(cycle) - timedelta(days=days_to_election)
+    if as_of < date(cycle, *TFC_INPUTS_KNOWN_FROM):
+        raise ValueError(
+            f"a presidential forecast as of {as_of} cannot use {cycle}'s Time-for-Change inputs: Q2 GDP is "
+            f"published around {date(cycle, *TFC_INPUTS_KNOWN_FROM)} (no look-ahead); use an as-of date from then on"
+        )
     ab = history.abramowitz(str(Path(data_dir).resolve()))
     train = ab[(ab["year"] < cycle) & ab["incvote"].notna() & ab["juneapp"].notna()]
     row = ab[ab["year"] == cycle]

@@ -65,6 +65,50 @@ class NoDataError(RuntimeError):
     pass
 
 
+def no_races_reason(engine: sa.Engine, cycle: int, office: str, as_of: date) -> str | None:
+    """Why the forecast of ``office`` in ``cycle`` has no race to forecast, or None when it has races.
+
+    President: only in a presidential year (a missing prior is a data error, raised by
+    :func:`build_model_input`, not a reason to skip). Senate and governor: when ``core.races`` holds
+    no state-level race of that office and cycle (no poll or result names one yet).
+    """
+    if office == "president":
+        return None if cycle % 4 == 0 else f"{cycle} is not a presidential election year"
+    from forecast_pipeline.cycles import offices_with_races
+
+    if offices_with_races(engine, cycle, (office,)):
+        return None
+    return (
+        f"no {office} race of the {cycle} cycle is in the database yet (core.races: no poll or result "
+        f"names one), so there is nothing to forecast as of {as_of}"
+    )
+
+
+def prior_not_published_reason(cycle: int, office: str, as_of: date, data_dir=None) -> str | None:
+    """Why the presidential prior of ``cycle`` cannot be made on ``as_of`` yet, or None.
+
+    The prior's Time-for-Change regression needs the election year's June net approval and Q2 GDP
+    growth (``history.abramowitz``: the shared file, then forecast_pipeline/fundamentals.csv). Before
+    the end of July of the election year they are not published, so a presidential forecast made then
+    (today's, two years out) has no prior: that is a reason to skip. From August on a missing row is a
+    data error (add it to fundamentals.csv), so this returns None and the error stands.
+    """
+    if office != "president" or as_of >= date(cycle, 7, 31):
+        return None
+    from forecast_pipeline import history
+    from forecast_pipeline.config import Settings
+
+    ab = history.abramowitz(str(data_dir or Settings.from_env().data_dir))
+    row = ab[ab["year"] == cycle]
+    if len(row) and not row[["juneapp", "q2gdp", "term1"]].isna().any(axis=None):
+        return None
+    return (
+        f"the {cycle} presidential prior needs the Time-for-Change inputs of {cycle} (June {cycle} net "
+        f"approval, Q2 {cycle} GDP growth), which are published by the end of July {cycle}; as of {as_of} "
+        f"they are not known, so there is no {cycle} presidential forecast yet"
+    )
+
+
 def two_party_results(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     """race_id, state, dem_votes, rep_votes, dem_two_party for races with both major parties."""
     with engine.connect() as conn:

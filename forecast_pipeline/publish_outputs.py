@@ -55,17 +55,30 @@ def _races(idata, inp: ModelInput) -> pd.DataFrame:
 
 def _vp_party(conn: sa.Connection, inp: ModelInput, races: pd.DataFrame):
     offices = set(races["office"] if "office" in races.columns else races["race_id"].map(S.office_of))
+    return vp_rule(conn, inp.cycle, inp.as_of, offices)
+
+
+def vp_rule(conn: sa.Connection, cycle: int, as_of, offices, before_run_id: int | None = None):
+    """The ``vp_party`` argument of :func:`forecast_pipeline.simulations.senate_control` for a fit of
+    ``offices`` (see the module doc); None when the fit has no Senate race or has presidential races
+    (the Electoral College of the same simulation decides). ``before_run_id``: only presidential runs
+    published before that run count (the report uses it to reproduce a run's published numbers)."""
+    offices = set(offices)
     if "senate" not in offices or "president" in offices:
         return None  # forecast_outputs uses the Electoral College of the same simulation
-    if inp.cycle % 4:
-        return S.sitting_vp_party(inp.cycle)
+    if cycle % 4:
+        return S.sitting_vp_party(cycle)
     p = conn.execute(
         sa.text(
             "SELECT t.value FROM forecast.topline t JOIN forecast.runs r USING (run_id) "
-            "WHERE r.cycle = :c AND r.as_of = :d AND r.status = 'published' AND t.office = 'president' "
-            "AND t.metric = 'p_dem_win_ec' ORDER BY r.run_id DESC LIMIT 1"
+            "WHERE r.cycle = :c AND r.as_of = :d AND t.office = 'president' AND t.metric = 'p_dem_win_ec' "
+            # at publishing: the latest published run; for a report: the latest run published before
+            # the Senate run (since superseded or not)
+            "AND (r.status = 'published' OR (CAST(:before AS BIGINT) IS NOT NULL AND r.status = 'superseded')) "
+            "AND (CAST(:before AS BIGINT) IS NULL OR r.run_id < :before) "
+            "ORDER BY r.run_id DESC LIMIT 1"
         ),
-        {"c": inp.cycle, "d": inp.as_of},
+        {"c": cycle, "d": as_of, "before": before_run_id},
     ).scalar_one_or_none()
     return float("nan") if p is None else float(p)
 

@@ -60,6 +60,17 @@ def run_forecast(
     if failed_steps:
         raise RuntimeError(f"pipeline step(s) failed: {failed_steps}; see the log above")
 
+    skipped = [
+        e.event_specific_data.asset_observation.metadata["skipped"].value
+        for e in result.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+        and "skipped" in e.event_specific_data.asset_observation.metadata
+    ]
+    if skipped:  # model/input found no race: nothing downstream ran
+        from forecast_pipeline.model_input import NoDataError
+
+        raise NoDataError(f"{cycle} {office} as of {as_of}: nothing to forecast: {skipped[0]}")
+
     from forecast_pipeline.models.summarize import diagnostics
 
     inp = result.asset_value(["model", "input"])

@@ -62,7 +62,9 @@ from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_h
 from forecast_pipeline.models.input import ModelInput, PriorStructure
 
 MODEL_TYPE = "state_poll_rw"
-MODEL_VERSION = "2.0.0"
+# 2.1.0: the down-ballot prior reads the generic ballot and its race departures are independent
+# (structure.py); a posterior fitted under 2.0.0 priors is refused rather than mixed in.
+MODEL_VERSION = "2.1.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference

@@ -44,44 +44,19 @@ def _read(engine: sa.Engine, sql: str, **params) -> pd.DataFrame:
         return pd.read_sql(sa.text(sql), conn, params=params)
 
 
-def _load_idata(run: dict):
-    """The run's posterior, or (None, reason)."""
-    from forecast_pipeline.models.summarize import load_posterior
-
-    path = run.get("posterior_path")
-    if not path:
-        return None, "the run did not record where its posterior is stored"
-    if not Path(path).is_file():
-        return None, f"posterior file {path} is missing"
-    try:
-        idata = load_posterior(path, None)
-    except Exception as exc:  # a posterior of another model version: report without the distribution
-        return None, f"posterior {path} cannot be read by this code: {exc}"
-    stored = (idata.attrs.get("cycle"), idata.attrs.get("office"), idata.attrs.get("as_of"))
-    wanted = (run["cycle"], run["office"], str(run["as_of"]))
-    if stored != wanted or idata.attrs.get("config_hash") != run["config_hash"]:
-        # the unpartitioned `run` path keeps one posterior file, which a later run replaces
-        return None, f"posterior file {path} now holds another fit ({stored}); re-run the forecast"
-    return idata, None
-
-
-def build_report(
-    engine: sa.Engine,
-    cycle: int,
-    office: str,
-    as_of: dt.date,
-    out_dir: str | Path,
-    idata=None,
-    simulations: pd.DataFrame | None = None,
-) -> dict:
+def build_report(engine: sa.Engine, cycle: int, office: str, as_of: dt.date, out_dir: str | Path) -> dict:
     """Write report.html, races.csv and simulations.csv for the published forecast of (cycle, office,
-    as_of) into ``out_dir``. ``simulations`` (draw, race_key, share_dem) overrides the posterior draws;
-    ``idata`` saves re-reading the posterior from disk."""
-    from forecast_pipeline.races import electoral_votes
+    as_of) into ``out_dir``.
+
+    The distributions and topline odds come from the run's official joint simulations
+    (``forecast.simulations``, counted by :mod:`forecast_pipeline.simulations`; see
+    :mod:`forecast_pipeline.report.simulate`), so they are the published numbers. A published run
+    without stored simulations (published before they were stored, or its rows deleted) is an error
+    naming the run: the report does not make up a distribution the forecast never published.
+    """
     from forecast_pipeline.report.html import render
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     run = published_run(engine, cycle, office, as_of)
     table = _read(
         engine, "SELECT * FROM forecast.race_forecasts WHERE run_id = :r ORDER BY race_id", r=run["run_id"]
@@ -94,45 +69,45 @@ def build_report(
     )
     scores = _read(engine, "SELECT metric, value FROM forecast.scores WHERE run_id = :r", r=run["run_id"])
 
-    sims_note = None
-    if simulations is None:
-        if idata is None:
-            idata, sims_note = _load_idata(run)
-        if idata is not None:
-            simulations = sim.simulations_from_posterior(idata)
-    if simulations is not None:
-        simulations = simulations[simulations["race_key"].isin(table["race_id"])]
+    with engine.connect() as conn:
+        try:
+            simulations = sim.load_simulations(conn, run["run_id"])
+        except sim.NoSimulations:
+            raise ReportError(
+                f"forecast run {run['run_id']} ({cycle} {office} as of {as_of}, published "
+                f"{str(run['created_at'])[:19]}) has no stored simulations in forecast.simulations, so its "
+                "electoral-vote / seat distribution is unknown; publish it again with "
+                f"`forecast-pipeline run --cycle {cycle} --office {office} --as-of {as_of}` "
+                "(or re-materialize that partition in Dagster)"
+            ) from None
+        try:
+            summary = sim.summarise(conn, run, simulations)
+        except sim.SimulationMismatch as exc:
+            raise ReportError(str(exc)) from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
 
     title = f"{cycle} {office.capitalize()} forecast as of {as_of}"
-    dist = topline = None
-    dist_png = b""
-    if simulations is not None and len(simulations):
-        if office == "president":
-            state_of = dict(zip(table["race_id"], table["state"], strict=True))
-            evs = electoral_votes(cycle)
-            ev_by_race = {r: evs.get(s, 0) for r, s in state_of.items()}
-            total = sum(evs.values())
-            dem_ev = sim.electoral_votes_by_draw(simulations, ev_by_race)
-            topline = {"kind": "electoral_votes", **sim.electoral_topline(dem_ev, total)}
-            dist = sim.distribution(dem_ev)
-            dist_png = plots.distribution_png(
-                dist,
-                "Democratic electoral votes",
-                topline["needed"],
-                f"Electoral votes in {topline['n_draws']:,} simulations",
-            )
-        else:
-            seats = sim.seats_by_draw(simulations)
-            n = int(simulations["race_key"].nunique())
-            topline = {"kind": "seats", **sim.seat_topline(seats, n)}
-            dist = sim.distribution(seats)
-            noun = "seats" if office == "senate" else "governorships"
-            dist_png = plots.distribution_png(
-                dist,
-                f"Democratic {noun} won of the {n} up",
-                None,
-                f"{noun.capitalize()} won in {topline['n_draws']:,} simulations",
-            )
+    topline, dist = summary.topline, summary.distribution
+    n_sims = f"{summary.n_sims:,}"
+    if topline["kind"] == "electoral_votes":
+        dist_png = plots.distribution_png(
+            dist, "Democratic electoral votes", topline["needed"], f"Electoral votes in {n_sims} simulations"
+        )
+    elif topline["kind"] == "senate":
+        dist_png = plots.distribution_png(
+            dist,
+            f"Democratic Senate seats (incl. {topline['seats_not_up'].get('DEM', 0)} not up)",
+            51,
+            f"Senate seats after the election in {n_sims} simulations",
+        )
+    else:
+        noun = "governorships"
+        dist_png = plots.distribution_png(
+            dist,
+            f"Democratic {noun} won of the {topline['races']} up",
+            None,
+            f"{noun.capitalize()} won in {n_sims} simulations",
+        )
 
     prev = ch.previous_run(engine, run)
     new_polls = changes = None
@@ -155,10 +130,7 @@ def build_report(
     races_csv = out_dir / "races.csv"
     table.to_csv(races_csv, index=False)
     sims_csv = out_dir / "simulations.csv"
-    if simulations is not None:
-        simulations.to_csv(sims_csv, index=False, float_format="%.5f")
-    else:
-        pd.DataFrame(columns=sim.SIM_COLUMNS).to_csv(sims_csv, index=False)
+    sim.simulations_csv(simulations, sims_csv)
     html_path = out_dir / "report.html"
     html_path.write_text(
         render(
@@ -173,7 +145,6 @@ def build_report(
             changes=changes,
             new_polls=new_polls,
             scores=scores,
-            sims_note=sims_note,
         ),
         encoding="utf-8",
     )
@@ -182,6 +153,7 @@ def build_report(
         "races_csv": races_csv,
         "simulations_csv": sims_csv,
         "n_races": len(table),
+        "n_sims": summary.n_sims,
         "topline": topline,
         "distribution": dist,
         "distribution_png": dist_png,
@@ -189,13 +161,17 @@ def build_report(
     }
 
 
-def _topline_md(topline: dict | None, office: str) -> str:
-    if topline is None:
-        return "no simulations available"
+def _topline_md(topline: dict, office: str) -> str:
     if topline["kind"] == "electoral_votes":
         return (
             f"P(Democratic win) **{100 * topline['p_dem']:.1f}%**, tie {100 * topline['p_tie']:.1f}%, "
             f"median {topline['median']:.0f} electoral votes (80%: {topline['q10']:.0f}-{topline['q90']:.0f})"
+        )
+    if topline["kind"] == "senate":
+        return (
+            f"P(Democratic Senate control) **{100 * topline['p_control']:.1f}%**, "
+            f"median {topline['median']:.0f} Democratic seats (80%: {topline['q10']:.0f}-{topline['q90']:.0f}; "
+            f"{topline['seats_not_up'].get('DEM', 0)} of them not up)"
         )
     return (
         f"Democratic wins in {office} races: median {topline['median']:.0f} of {topline['races']} "

@@ -47,9 +47,7 @@ def _table(df: pd.DataFrame, pct: tuple[str, ...] = (), num: tuple[str, ...] = (
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _topline_cards(topline: dict | None, run: dict) -> str:
-    if topline is None:
-        return '<p class="note">No simulations: the distribution and topline odds are not available.</p>'
+def _topline_cards(topline: dict, run: dict) -> str:
     if topline["kind"] == "electoral_votes":
         cards = [
             ("Democrat wins", f"{100 * topline['p_dem']:.0f}%", "dem"),
@@ -59,6 +57,23 @@ def _topline_cards(topline: dict | None, run: dict) -> str:
                 "Democratic electoral votes",
                 f"{topline['median']:.0f}",
                 f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f} of {topline['total']}",
+            ),
+        ]
+    elif topline["kind"] == "senate":
+        not_up = topline["seats_not_up"]
+        cards = [
+            ("Democrats control the Senate", f"{100 * topline['p_control']:.0f}%", "dem"),
+            ("Republicans control the Senate", f"{100 * (1 - topline['p_control']):.0f}%", "rep"),
+            (
+                "50-50 Senate",
+                f"{100 * topline['p_tie_50_50']:.1f}%",
+                f"tie-break: {escape(topline['vp_rule'])}",
+            ),
+            (
+                "Democratic seats (median)",
+                f"{topline['median']:.0f} of 100",
+                f"80%: {topline['q10']:.0f}&ndash;{topline['q90']:.0f}; {topline['races']} up, "
+                f"{not_up.get('DEM', 0)} D and {not_up.get('REP', 0)} R not up",
             ),
         ]
     else:
@@ -90,7 +105,7 @@ def render(
     title: str,
     run: dict,
     table: pd.DataFrame,
-    topline: dict | None,
+    topline: dict,
     dist_png: bytes,
     map_probs: dict[str, float],
     trend_png: bytes,
@@ -98,7 +113,6 @@ def render(
     changes: pd.DataFrame | None,
     new_polls: pd.DataFrame | None,
     scores: pd.DataFrame,
-    sims_note: str | None,
 ) -> str:
     from forecast_pipeline.report.tilegrid import probability_colour, tile_map_svg
 
@@ -152,14 +166,14 @@ def render(
         ].copy()
         np_["end_date"] = pd.to_datetime(np_["end_date"]).dt.date.astype(str)
         change_html += f"<h3>New polls ({len(np_)})</h3>" + _table(np_.tail(40), num=())
-    note = f'<p class="note">{escape(sims_note)}</p>' if sims_note else ""
+    n_sims = topline.get("n_draws")
+    sims_line = f" &middot; {n_sims:,} joint simulations (published)" if n_sims else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{escape(title)}</title><style>{CSS}</style></head>
 <body><main>
 <h1>{escape(title)}</h1>
-<div class="sub">Published {escape(str(run["created_at"]))[:19]} &middot; {run["n_polls"]} polls &middot; model {escape(str(run["model_version"]))}</div>
-{note}
+<div class="sub">Published {escape(str(run["created_at"]))[:19]} &middot; {run["n_polls"]} polls &middot; model {escape(str(run["model_version"]))}{sims_line}</div>
 <section id="summary"><h2>Topline</h2>{_topline_cards(topline, run)}</section>
 <section id="distribution"><h2>Distribution</h2>{_img(dist_png, "distribution of outcomes")}</section>
 <section id="map"><h2>Map: probability of a Democratic win</h2>

@@ -1,92 +1,211 @@
-"""Distributions from joint simulations.
+"""The report's distributions, read from the official joint simulations of a published run.
 
-Everything here takes a simulations DataFrame with one row per (draw, race): columns ``draw``,
-``race_key`` and ``share_dem`` (the Democratic two-party share on Election Day in that draw). Today it
-is made from the posterior draws (:func:`simulations_from_posterior`); the official simulations table
-can be passed in unchanged. Because each draw is one joint outcome of every race, counting winners
-within a draw keeps the correlation between states.
+The simulations are the rows ``forecast.simulations`` (run_id, sim, race_id, dem_share) that
+:mod:`forecast_pipeline.publish_outputs` writes in the run's publishing transaction. Everything that
+is counted over them is delegated to :mod:`forecast_pipeline.simulations`, the code that made the
+published numbers: the Electoral College (:func:`~forecast_pipeline.simulations.electoral_votes`,
+Maine and Nebraska districts included) and Senate seats and control
+(:func:`~forecast_pipeline.simulations.senate_control`, seats not up included, the same
+Vice-President rule and seed). So the report shows the published forecast, not a recomputation of it.
+
+After counting, :func:`summarise` compares the headline numbers with the run's ``forecast.topline``
+and raises :class:`SimulationMismatch` when they disagree, so a report can never show other odds than
+the ones published. The only tolerated difference is the storage precision: ``dem_share`` is a REAL
+(float32), so a simulation in which a share was stored as exactly 0.5 may count differently; the
+tolerance is the share of such simulations (none, almost always).
+
+Governors have no office-level aggregate in the published tables; their distribution is the number of
+races the Democrats win per simulation, counted over the same stored rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
-SIM_COLUMNS = ["draw", "race_key", "share_dem"]
+from forecast_pipeline import simulations as S
+
+SIM_COLUMNS = ["sim", "race_id", "dem_share"]  # the long form, as stored
 
 
-def simulations_from_posterior(idata, var: str = "election_day_share") -> pd.DataFrame:
-    """One row per posterior draw (chains stacked) and race."""
-    da = idata["posterior"][var]
-    arr = np.asarray(da.values)  # [chain, draw, race]
-    flat = arr.reshape((-1, arr.shape[-1]))
-    races = [str(r) for r in idata["posterior"]["race"].values]
-    n_draws, n_races = flat.shape
-    return pd.DataFrame(
-        {
-            "draw": np.repeat(np.arange(n_draws), n_races),
-            "race_key": np.tile(np.array(races, dtype=object), n_draws),
-            "share_dem": flat.ravel().astype(float),
-        }
+class NoSimulations(LookupError):
+    """The published run has no rows in forecast.simulations."""
+
+
+class SimulationMismatch(RuntimeError):
+    """The stored simulations do not give back the run's published topline."""
+
+
+@dataclass
+class Summary:
+    topline: dict  # what the topline cards show (see report.html)
+    distribution: pd.DataFrame  # value, probability, p_at_least
+    n_sims: int
+
+
+def load_simulations(conn_or_engine, run_id: int) -> pd.DataFrame:
+    """The stored simulations of ``run_id``, long (sim, race_id, dem_share), in (sim, race_id) order.
+    Raises :class:`NoSimulations` when the run has none."""
+    if isinstance(conn_or_engine, sa.Engine):
+        with conn_or_engine.connect() as conn:
+            return load_simulations(conn, run_id)
+    sims = pd.read_sql(
+        sa.text(
+            "SELECT sim, race_id, dem_share FROM forecast.simulations WHERE run_id = :r ORDER BY sim, race_id"
+        ),
+        conn_or_engine,
+        params={"r": int(run_id)},
     )
+    if sims.empty:
+        raise NoSimulations(run_id)
+    sims["race_id"] = sims["race_id"].astype(str)
+    sims["dem_share"] = sims["dem_share"].astype(float)
+    return sims
 
 
-def _wins(sims: pd.DataFrame) -> pd.DataFrame:
-    missing = set(SIM_COLUMNS) - set(sims.columns)
-    if missing:
-        raise ValueError(f"simulations lack columns {sorted(missing)}")
-    wide = sims.pivot(index="draw", columns="race_key", values="share_dem")
-    if wide.isna().any().any():
-        raise ValueError("simulations must give every race in every draw")
-    return wide > 0.5
+def published_topline(conn, run_id: int) -> dict[tuple[str, str], float]:
+    rows = conn.execute(
+        sa.text("SELECT office, metric, value FROM forecast.topline WHERE run_id = :r"), {"r": int(run_id)}
+    ).all()
+    return {(o, m): (np.nan if v is None else float(v)) for o, m, v in rows}
 
 
-def electoral_votes_by_draw(sims: pd.DataFrame, ev_by_race: dict[str, int]) -> pd.Series:
-    """Democratic electoral votes in each draw (races without electoral votes count 0)."""
-    wins = _wins(sims)
-    weights = np.array([ev_by_race.get(r, 0) for r in wins.columns], dtype=float)
-    return pd.Series(wins.to_numpy(float) @ weights, index=wins.index, name="dem_ev").astype(int)
-
-
-def seats_by_draw(sims: pd.DataFrame) -> pd.Series:
-    """Democratic wins among the races simulated, per draw."""
-    wins = _wins(sims)
-    return pd.Series(wins.sum(axis=1).to_numpy(int), index=wins.index, name="dem_seats")
-
-
-def distribution(counts: pd.Series) -> pd.DataFrame:
-    """value, probability (share of draws), cumulative P(at least value)."""
-    p = counts.value_counts(normalize=True).sort_index()
+def distribution(counts: pd.Series | np.ndarray) -> pd.DataFrame:
+    """value, probability (share of simulations), p_at_least (P(value or more))."""
+    p = pd.Series(np.asarray(counts)).value_counts(normalize=True).sort_index()
     out = pd.DataFrame({"value": p.index.astype(int), "probability": p.to_numpy()})
     out["p_at_least"] = out["probability"][::-1].cumsum()[::-1].to_numpy()
     return out
 
 
-def electoral_topline(dem_ev: pd.Series, total: int) -> dict:
-    """P(Dem majority), P(tie), P(Rep majority), median and 80% interval of Democratic EV."""
-    need = total // 2 + 1
-    ev = dem_ev.to_numpy()
-    return {
-        "total": int(total),
-        "needed": int(need),
-        "p_dem": float((ev >= need).mean()),
-        "p_tie": float((ev * 2 == total).mean()),
-        "p_rep": float((total - ev >= need).mean()),
-        "median": float(np.median(ev)),
-        "q10": float(np.quantile(ev, 0.1)),
-        "q90": float(np.quantile(ev, 0.9)),
-        "n_draws": int(len(ev)),
-    }
+def races_from_ids(race_ids) -> pd.DataFrame:
+    """race_id, office, state, district parsed from race ids (``{cycle}-{office}-{state}[-{district}][-c{class}]``)."""
+    rows = []
+    for rid in race_ids:
+        parts = str(rid).split("-")
+        district = next((int(p) for p in parts[3:] if p.isdigit()), None)
+        rows.append({"race_id": str(rid), "office": parts[1], "state": parts[2], "district": district})
+    out = pd.DataFrame(rows, columns=["race_id", "office", "state", "district"])
+    out["district"] = pd.array(out["district"], dtype="Int64")
+    return out
 
 
-def seat_topline(dem_seats: pd.Series, n_races: int) -> dict:
-    s = dem_seats.to_numpy()
-    return {
-        "races": int(n_races),
-        "mean": float(s.mean()),
-        "median": float(np.median(s)),
-        "q10": float(np.quantile(s, 0.1)),
-        "q90": float(np.quantile(s, 0.9)),
-        "p_dem_majority_of_races": float((s * 2 > n_races).mean()),
-        "n_draws": int(len(s)),
+def _half_tolerance(wide: pd.DataFrame, race_ids: list[str]) -> float:
+    """Share of simulations in which one of ``race_ids`` was stored at exactly 0.5 (see module doc)."""
+    cols = [r for r in race_ids if r in wide.columns]
+    if not cols:
+        return 0.0
+    return float((wide[cols].to_numpy() == 0.5).any(axis=1).mean())
+
+
+def _check(run: dict, name: str, shown: float, published: dict, key: tuple[str, str], tol: float) -> None:
+    if key not in published or np.isnan(published[key]):
+        return  # a run published before the topline table existed: nothing to compare with
+    if abs(shown - published[key]) > tol + 1e-9:
+        raise SimulationMismatch(
+            f"run {run['run_id']} ({run['cycle']} {run['office']} as of {run['as_of']}): {name} from its "
+            f"stored simulations is {shown:.6f}, its published topline says {published[key]:.6f}"
+        )
+
+
+def summarise(conn, run: dict, sims: pd.DataFrame) -> Summary:
+    """Topline and distribution of ``run``'s office from its stored simulations ``sims`` (long form).
+
+    President: Democratic electoral votes per simulation; P(270+) etc. Senate: Democratic seats after
+    the election per simulation, the seats not up included (from the run's published topline, else
+    derived from the results as at publishing), and P(control) with the same VP rule. Governor: races
+    won. Raises :class:`SimulationMismatch` when a headline number differs from the published one.
+    """
+    wide = S.wide_shares(sims)
+    races = races_from_ids(wide.columns)
+    offices = set(races["office"])
+    published = published_topline(conn, run["run_id"])
+    office = run["office"]
+    n = len(wide)
+    if office == "president":
+        e = S.electoral_votes(wide, races, run["cycle"])
+        ev = e.dem_ev.to_numpy()
+        tol = _half_tolerance(wide, e.allocation["race_id"].tolist())
+        _check(
+            run,
+            "P(Democratic electoral-college win)",
+            e.p_dem_win,
+            published,
+            ("president", "p_dem_win_ec"),
+            tol,
+        )
+        topline = {
+            "kind": "electoral_votes",
+            "total": int(e.total_ev),
+            "needed": int(e.majority),
+            "p_dem": e.p_dem_win,
+            "p_tie": e.p_tie,
+            "p_rep": float(np.mean(e.total_ev - ev >= e.majority)),
+            "mean": e.mean,
+            "median": e.q50,
+            "q10": e.q10,
+            "q90": e.q90,
+            "n_draws": n,
+            "missing_states": e.missing_states,
+        }
+        return Summary(topline, distribution(ev), n)
+    if office == "senate":
+        from forecast_pipeline.publish_outputs import vp_rule
+
+        if ("senate", "seats_not_up_dem") in published and ("senate", "seats_not_up_rep") in published:
+            not_up = {
+                S.DEM: int(published[("senate", "seats_not_up_dem")]),
+                S.REP: int(published[("senate", "seats_not_up_rep")]),
+            }
+        else:
+            from forecast_pipeline.senate_seats import seats_not_up
+
+            not_up = seats_not_up(conn, run["cycle"])
+        vp = vp_rule(conn, run["cycle"], run["as_of"], offices, before_run_id=run["run_id"])
+        if vp is None:
+            vp = S.vp_from_electoral_college(races, run["cycle"])
+        s = S.senate_control(wide, races, not_up, vp)
+        tol = _half_tolerance(wide, S.office_races(races, "senate")["race_id"].tolist())
+        _check(
+            run, "P(Democratic Senate control)", s.p_dem_control, published, ("senate", "p_dem_control"), tol
+        )
+        _check(run, "mean Democratic seats", s.mean, published, ("senate", "dem_seats_mean"), tol * s.n_races)
+        topline = {
+            "kind": "senate",
+            "p_control": s.p_dem_control,
+            "p_tie_50_50": s.p_tie_50_50,
+            "mean": s.mean,
+            "median": s.q50,
+            "q10": s.q10,
+            "q90": s.q90,
+            "seats_not_up": s.seats_not_up,
+            "races": s.n_races,
+            "seats_accounted": s.seats_accounted,
+            "vp_rule": s.vp_rule,
+            "n_draws": n,
+        }
+        return Summary(topline, distribution(s.dem_seats.to_numpy()), n)
+    ids = S.office_races(races, office)["race_id"].tolist()
+    won = (wide[ids].to_numpy() > 0.5).sum(axis=1)
+    topline = {
+        "kind": "seats",
+        "races": len(ids),
+        "mean": float(won.mean()),
+        "median": float(np.median(won)),
+        "q10": float(np.quantile(won, 0.1)),
+        "q90": float(np.quantile(won, 0.9)),
+        "p_dem_majority_of_races": float((won * 2 > len(ids)).mean()),
+        "n_draws": n,
     }
+    return Summary(topline, distribution(won), n)
+
+
+def simulations_csv(sims: pd.DataFrame, path) -> None:
+    """The stored simulations as a wide CSV: ``sim``, then one column of Democratic two-party share per
+    race (the layout of ``run --json``'s simulations CSV, without the posterior draw, which is not stored)."""
+    wide = S.wide_shares(sims)
+    wide.index.name = "sim"
+    wide.to_csv(path, float_format="%.6g")

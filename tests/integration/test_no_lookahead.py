@@ -16,7 +16,12 @@ POLLS = "simonw-fivethirtyeight-polls/president_polls.csv"
 
 @pytest.mark.parametrize("as_of", [date(2016, 7, 1), date(2016, 9, 15), date(2016, 11, 3)])
 def test_real_data_as_of_filter(loaded, engine, as_of):
-    inp = build_model_input(engine, 2016, "president", as_of)
+    if as_of < date(2016, 7, 31):
+        # before Q2 GDP is published the presidential prior cannot be built (no look-ahead) ...
+        with pytest.raises(ValueError, match="no look-ahead"):
+            build_model_input(engine, 2016, "president", as_of)
+    # ... and the polls are filtered the same way with or without it
+    inp = build_model_input(engine, 2016, "president", as_of, with_structure=as_of >= date(2016, 7, 31))
     assert len(inp.polls) > 50
     assert inp.polls["end_date"].max().date() <= as_of
     with engine.connect() as conn:

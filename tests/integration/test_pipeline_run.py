@@ -77,7 +77,7 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
     assert doc["senate"] is None
     sims = doc["simulations"]
     assert sims["table"] == "forecast.simulations" and sims["n_sims"] == 10_000 and sims["n_posterior_draws"] == 600
-    # the 2.0.0 model stores prior draws: every race has a poll weight in [0, 1]
+    # the 2.x model stores prior draws: every race has a poll weight in [0, 1]
     assert all(r["poll_weight"] is not None and -0.05 <= r["poll_weight"] <= 1 for r in doc["races"])
     assert len(doc["trend"]["dates"]) > 100 and doc["trend"]["dates"][-1] <= "2012-11-05"
     assert len(doc["trend"]["races"]["2012-president-OH"]["q90"]) == len(doc["trend"]["dates"])

@@ -32,8 +32,15 @@ def test_history_stops_before_the_cycle(data_dir):
 
 def test_tfc_uncertainty_grows_with_days_to_election(data_dir):
     near = fundamentals.tfc_national(data_dir, 2012, 1).sd_logit
-    far = fundamentals.tfc_national(data_dir, 2012, 150).sd_logit
-    assert far > near * 1.15
+    far = fundamentals.tfc_national(data_dir, 2012, 95).sd_logit        # 2012-08-03
+    assert far > near * 1.05
+
+
+def test_tfc_inputs_are_not_used_before_they_are_published(data_dir):
+    # 2012-07-30 is before the Q2 GDP advance estimate (and a backtest must not see it)
+    with pytest.raises(ValueError, match="no look-ahead"):
+        fundamentals.tfc_national(data_dir, 2012, 99)
+    assert fundamentals.tfc_national(data_dir, 2012, 98).dem_share > 0   # 2012-07-31
 
 
 def test_state_similarity_is_a_valid_correlation(data_dir):

@@ -1,72 +1,68 @@
-"""Electoral-vote and seat distributions from a simulations table, and the tile map."""
+"""The report's adapter over the stored simulations (parsing, distribution, CSV), and the tile map."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from forecast_pipeline import simulations as S
 from forecast_pipeline.report import simulate as sim
 from forecast_pipeline.report.tilegrid import TILES, probability_colour, tile_map_svg
 
 
-def _sims(rows: dict[str, list[float]]) -> pd.DataFrame:
+def _long(rows: dict[str, list[float]]) -> pd.DataFrame:
+    """Stored layout: one row per (sim, race_id)."""
     n = len(next(iter(rows.values())))
     return pd.DataFrame(
-        [{"draw": d, "race_key": r, "share_dem": v[d]} for r, v in rows.items() for d in range(n)]
+        [{"sim": i, "race_id": r, "dem_share": v[i]} for i in range(n) for r, v in sorted(rows.items())]
     )
 
 
-def test_electoral_votes_count_winners_within_each_draw():
-    sims = _sims({"A": [0.6, 0.4, 0.51, 0.49], "B": [0.55, 0.45, 0.2, 0.7], "C": [0.3, 0.52, 0.6, 0.6]})
-    ev = sim.electoral_votes_by_draw(sims, {"A": 10, "B": 5, "C": 3})
-    assert ev.tolist() == [15, 3, 13, 8]
-    top = sim.electoral_topline(ev, total=18)
-    # majority of 18 is 10: draws 0 and 2 (15, 13); tie 9: none; Republican 10+: draws 1 (15) and 3 (10)
-    assert top["needed"] == 10
-    assert top["p_dem"] == pytest.approx(0.5) and top["p_rep"] == pytest.approx(0.5) and top["p_tie"] == 0
-    assert top["median"] == pytest.approx(10.5)
-
-
-def test_tie_and_distribution():
-    sims = _sims({"A": [0.6, 0.6, 0.4], "B": [0.4, 0.6, 0.4]})
-    ev = sim.electoral_votes_by_draw(sims, {"A": 2, "B": 2})
-    assert ev.tolist() == [2, 4, 0]
-    top = sim.electoral_topline(ev, total=4)
-    assert top["p_tie"] == pytest.approx(1 / 3) and top["p_dem"] == pytest.approx(1 / 3)
-    dist = sim.distribution(ev)
+def test_distribution_and_p_at_least():
+    dist = sim.distribution(pd.Series([2, 4, 0, 4]))
     assert dist["value"].tolist() == [0, 2, 4]
-    assert np.allclose(dist["probability"], [1 / 3] * 3)
-    assert np.allclose(dist["p_at_least"], [1, 2 / 3, 1 / 3])
+    assert np.allclose(dist["probability"], [0.25, 0.25, 0.5])
+    assert np.allclose(dist["p_at_least"], [1, 0.75, 0.5])
 
 
-def test_seats_and_the_posterior_layout():
-    sims = _sims({"S1": [0.6, 0.4], "S2": [0.7, 0.45], "S3": [0.2, 0.55]})
-    seats = sim.seats_by_draw(sims)
-    assert seats.tolist() == [2, 1]
-    assert sim.seat_topline(seats, 3)["p_dem_majority_of_races"] == pytest.approx(0.5)
-
-
-def test_incomplete_simulations_are_refused():
-    sims = _sims({"A": [0.6, 0.4], "B": [0.3, 0.2]}).iloc[:-1]
-    with pytest.raises(ValueError, match="every race in every draw"):
-        sim.seats_by_draw(sims)
-    with pytest.raises(ValueError, match="lack columns"):
-        sim.seats_by_draw(sims.rename(columns={"share_dem": "p"}))
-
-
-def test_simulations_from_posterior_stack_chains():
-    import xarray as xr
-
-    arr = np.arange(2 * 3 * 2, dtype=float).reshape(2, 3, 2) / 100  # chain, draw, race
-    post = xr.Dataset(
-        {"election_day_share": (("chain", "draw", "race"), arr)},
-        coords={"race": ["r1", "r2"], "chain": [0, 1], "draw": [0, 1, 2]},
+def test_race_ids_parse_into_the_frame_the_library_counts_with():
+    races = sim.races_from_ids(
+        ["2020-president-ME", "2020-president-ME-2", "2020-senate-GA-c3", "2020-senate-GA-c2"]
     )
-    tree = xr.DataTree.from_dict({"posterior": post})
-    sims = sim.simulations_from_posterior(tree)
-    assert len(sims) == 12 and sims["draw"].nunique() == 6
-    assert sims.loc[(sims["draw"] == 4) & (sims["race_key"] == "r2"), "share_dem"].item() == pytest.approx(
-        0.09
-    )
+    assert races["office"].tolist() == ["president", "president", "senate", "senate"]
+    assert races["state"].tolist() == ["ME", "ME", "GA", "GA"]
+    assert pd.isna(races["district"].iloc[0]) and races["district"].iloc[1] == 2
+    assert races["district"].iloc[2:].isna().all()
+    # Maine's district race gets 1 EV and the statewide race the other 3 (the library's allocation)
+    alloc, fallback = S.ev_allocation(races[races["office"] == "president"], 2020)
+    assert dict(zip(alloc["label"], alloc["ev"], strict=True)) == {"ME": 3, "ME-2": 1}
+    assert fallback == ["ME"]
+
+
+def test_a_share_stored_at_exactly_one_half_is_the_only_tolerance():
+    wide = S.wide_shares(_long({"A": [0.5, 0.6, 0.4, 0.5], "B": [0.3, 0.5, 0.7, 0.2]}))
+    assert sim._half_tolerance(wide, ["A"]) == pytest.approx(0.5)
+    assert sim._half_tolerance(wide, ["A", "B"]) == pytest.approx(0.75)
+    assert sim._half_tolerance(wide, ["C"]) == 0.0
+
+
+def test_simulations_csv_is_wide_by_sim(tmp_path):
+    sims = _long({"2020-senate-AZ-c3": [0.51, 0.49], "2020-senate-GA-c2": [0.4, 0.6]})
+    sim.simulations_csv(sims, tmp_path / "s.csv")
+    back = pd.read_csv(tmp_path / "s.csv")
+    assert back.columns.tolist() == ["sim", "2020-senate-AZ-c3", "2020-senate-GA-c2"]
+    assert back.to_numpy().tolist() == [[0, 0.51, 0.4], [1, 0.49, 0.6]]
+
+
+def test_the_report_module_has_no_counting_of_its_own():
+    """The electoral-vote and seat counts are the library's (forecast_pipeline.simulations): the
+    report's old duplicates are gone."""
+    for name in (
+        "electoral_votes_by_draw",
+        "seats_by_draw",
+        "simulations_from_posterior",
+        "electoral_topline",
+    ):
+        assert not hasattr(sim, name), name
 
 
 def test_tile_map_has_every_state_and_colours_by_probability():
