@@ -157,6 +157,7 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
                 "national_polls": int(inp.polls["is_national"].sum()),
                 "imputed_sample_sizes": int(inp.polls["sample_size_imputed"].sum()),
                 "election_day": str(inp.election_day),
+                **_mrp_metadata(inp),
             },
         )
 
@@ -359,3 +360,17 @@ def _run_id(context) -> str | None:
         return context.op_execution_context.run_id
     except Exception:  # noqa: BLE001 - a directly invoked check has no run
         return None
+
+
+def _mrp_metadata(inp) -> dict:
+    """Whether the structure used the MRP estimates (``structure.info["mrp"]``), for the asset page."""
+    info = (inp.structure.info if inp.structure is not None else {}).get("mrp")
+    if not info:
+        return {}
+    out = {"mrp_used": bool(info.get("used"))}
+    if info.get("used"):
+        out["mrp_survey_cycle"] = int(info["survey_cycle"])
+        out["mrp_prior_weight"] = float(info.get("prior_weight_mrp", 0.0))
+    else:
+        out["mrp_note"] = str(info.get("reason"))
+    return out

@@ -155,11 +155,14 @@ def _impute_sample_size(polls: pd.DataFrame) -> pd.DataFrame:
 
 def build_model_input(
     engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None,
-    data_dir=None, with_structure: bool = True,
+    data_dir=None, with_structure: bool = True, use_mrp: bool = True,
 ) -> ModelInput:
     """``polls``: already-validated visible polls (the Dagster path); queried when not given.
     ``data_dir``: the raw-data directory with the pre-cycle history (default: FORECAST_DATA_DIR).
-    ``with_structure=False`` keeps the v1 prior (previous result, PriorConfig scales)."""
+    ``with_structure=False`` keeps the v1 prior (previous result, PriorConfig scales).
+    ``use_mrp``: use the MRP state estimates (``forecast.mrp_state_estimates``) when the database has
+    them for the cycle from surveys fielded by ``as_of``; without them the structure falls back to the
+    forecast without MRP and logs why (``structure.info["mrp"]``)."""
     # The most recent presidential election before this cycle (two years back in a midterm).
     prev_cycle = cycle - 4 if cycle % 4 == 0 else cycle - (cycle % 4)
     prior = two_party_results(engine, prev_cycle, "president")
@@ -231,7 +234,7 @@ def build_model_input(
         from forecast_pipeline.structure import build_structure
 
         data_dir = data_dir or Settings.from_env().data_dir
-        prior_logit, structure = build_structure(engine, data_dir, cycle, as_of, races)
+        prior_logit, structure = build_structure(engine, data_dir, cycle, as_of, races, use_mrp=use_mrp)
         races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
     return ModelInput(
         cycle=cycle, office=office, as_of=as_of, election_day=election_day(cycle),
@@ -271,7 +274,7 @@ def offices_in_cycle(engine: sa.Engine, cycle: int) -> list[str]:
 
 
 def build_joint_input(engine: sa.Engine, cycle: int, as_of: date, offices: list[str] | None = None,
-                      data_dir=None, race_filter=None) -> ModelInput:
+                      data_dir=None, race_filter=None, use_mrp: bool = True) -> ModelInput:
     """President, Senate and governor races of one cycle in one ModelInput (office "all"): they share
     the national environment and each state's polling error through the structure's cross-office
     correlation. ``race_filter``: optional callable (race_id -> bool) applied before the structure
@@ -290,7 +293,8 @@ def build_joint_input(engine: sa.Engine, cycle: int, as_of: date, offices: list[
     races.loc[races["office"] != "president", "turnout_weight"] = 0.0
     polls = polls.drop_duplicates("poll_id").sort_values(["end_date", "poll_id"]).reset_index(drop=True)
     races = races.sort_values(["office", "race_id"]).reset_index(drop=True)
-    prior_logit, structure = build_structure(engine, data_dir or Settings.from_env().data_dir, cycle, as_of, races)
+    prior_logit, structure = build_structure(engine, data_dir or Settings.from_env().data_dir, cycle, as_of, races,
+                                             use_mrp=use_mrp)
     races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
     return ModelInput(cycle=cycle, office="all", as_of=as_of, election_day=election_day(cycle), races=races,
                       polls=polls, national_prior_dem_share=parts[0].national_prior_dem_share,

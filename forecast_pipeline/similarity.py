@@ -6,7 +6,10 @@ Features per state (each standardised across states):
   presidential elections before the cycle;
 * the state's mean absolute relative swing since 1976 (elastic states move more, and together);
 * race/ethnicity shares from the newest ACS 1-year table released before the cycle (none for 2008);
-* BEA region (one-hot, scaled by ``REGION_WEIGHT``).
+* BEA region (one-hot, scaled by ``REGION_WEIGHT``);
+* optionally the MRP state lean of the forecast cycle (``mrp_lean``, logit; see
+  ``demographic_prior``), standardised like the others, when the forecast may use it. States without
+  an MRP estimate sit at the feature's mean.
 
 Correlation: a Gaussian kernel on the feature distance, K_ij = exp(-d_ij^2 / (2 l^2)), with l the
 median pairwise distance (the "median heuristic"; no tuning on any backtest). A Gaussian kernel is
@@ -31,7 +34,8 @@ N_LEANS = 3
 NUGGET = 0.15
 
 
-def state_features(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None) -> pd.DataFrame:
+def state_features(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None,
+                   mrp_lean: pd.Series | None = None) -> pd.DataFrame:
     hist = history.presidential_history(data_dir, cycle, later_results)
     leans = history.state_leans(hist)
     feats = {f"lean_{c}": leans.loc[c] for c in leans.index[-N_LEANS:]}
@@ -41,6 +45,8 @@ def state_features(data_dir: str | Path, cycle: int, later_results: pd.DataFrame
     acs_year = history.latest_acs_year(cycle)
     if acs_year is not None:
         df = df.join(history.acs_race_shares(str(Path(data_dir).resolve()), acs_year), how="left")
+    if mrp_lean is not None:
+        df["mrp_lean"] = mrp_lean.astype(float).reindex(df.index)
     df = (df - df.mean()) / df.std(ddof=0)
     reg = history.regions(str(Path(data_dir).resolve()))
     dummies = pd.get_dummies(reg.reindex(df.index), dtype=float) * REGION_WEIGHT
@@ -56,8 +62,9 @@ def kernel_correlation(features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(k, index=features.index, columns=features.index)
 
 
-def state_correlation(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None) -> pd.DataFrame:
-    return kernel_correlation(state_features(data_dir, cycle, later_results))
+def state_correlation(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None,
+                      mrp_lean: pd.Series | None = None) -> pd.DataFrame:
+    return kernel_correlation(state_features(data_dir, cycle, later_results, mrp_lean))
 
 
 def race_correlation(state_corr: pd.DataFrame, states: list[str], offices: list[str],

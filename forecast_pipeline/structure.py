@@ -15,10 +15,16 @@ n = national predictive sd of the office's fundamentals (grows with days to the 
 president), r = sd of the race's own departure from its fundamentals, b_n / b_r = RMS national and
 race polling errors of earlier cycles, used as the scale of a Student-t with 5 degrees of freedom
 (``BIAS_SCALE_FACTOR``).
+
+MRP (``demographic_prior``): when the database holds MRP state estimates for the cycle from surveys
+fielded by the as-of date, their lean is one more similarity feature and the presidential state lean is
+the precision-weighted average of the fundamentals and MRP leans; ``info["mrp"]`` records whether they
+were used, which survey, and the weight. Otherwise the structure is the one without MRP.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,7 +32,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline import environment, fundamentals, similarity
+from forecast_pipeline import demographic_prior, environment, fundamentals, similarity
 from forecast_pipeline.models.config import PriorConfig
 from forecast_pipeline.models.input import PriorStructure
 from forecast_pipeline.polling_error import polling_error_scale
@@ -39,6 +45,8 @@ BIAS_NU = 5.0
 # 80% intervals covered 73% and the 95% intervals 91% on the 2008-2020 presidential backtests
 # (development cycles); see the README's backtest table.
 BIAS_SCALE_FACTOR = 1.0
+
+log = logging.getLogger(__name__)
 
 _DOWNBALLOT_RESULTS_SQL = sa.text(
     """
@@ -106,9 +114,10 @@ def build_structure(
     as_of: date,
     races: pd.DataFrame,
     priors: PriorConfig | None = None,
+    use_mrp: bool = True,
 ) -> tuple[np.ndarray, PriorStructure]:
     """``races``: race_id, state, office (one row per race, in model order). Returns the prior
-    centre (logit) per race and the structure."""
+    centre (logit) per race and the structure. ``use_mrp=False`` ignores any MRP estimates."""
     from forecast_pipeline import history
 
     priors = priors or PriorConfig()
@@ -116,13 +125,26 @@ def build_structure(
     later = later_presidential_results(engine, cycle)
     offices = races["office"].tolist()
     states = races["state"].tolist()
-    state_corr = similarity.state_correlation(data_dir, cycle, later)
+    if use_mrp:
+        mrp, mrp_info = demographic_prior.load_mrp_lean(engine, data_dir, cycle, as_of, later)
+    else:
+        mrp, mrp_info = None, {"used": False, "reason": "disabled (use_mrp=False)"}
+    if mrp is None:
+        log.info("forecast %s as of %s without MRP: %s", cycle, as_of, mrp_info["reason"])
+    state_corr = similarity.state_correlation(data_dir, cycle, later, None if mrp is None else mrp.lean_logit)
+    mrp_info["similarity_feature"] = mrp is not None
     corr = similarity.race_correlation(state_corr, states, offices, CROSS_OFFICE)
 
     prior_logit = np.zeros(len(races))
     nat_sd = np.zeros(len(races))
     race_sd = np.zeros(len(races))
-    info: dict = {"cycle": cycle, "days_to_election": days, "cross_office": CROSS_OFFICE, "bias_nu": BIAS_NU}
+    info: dict = {
+        "cycle": cycle,
+        "days_to_election": days,
+        "cross_office": CROSS_OFFICE,
+        "bias_nu": BIAS_NU,
+        "mrp": mrp_info,
+    }
     pres = (races["office"] == "president").to_numpy()
     if pres.any():
         p, pinfo = fundamentals.presidential_prior(
@@ -132,6 +154,20 @@ def build_structure(
         nat_sd[pres] = pinfo["national_sd_logit"]
         race_sd[pres] = pinfo["state_sd_logit"]
         info["president"] = pinfo
+        mrp_info["prior_weight_mrp"] = 0.0
+        if mrp is not None and mrp.error_sd_logit is not None:
+            fund = pd.Series(p["lean"].to_numpy(), index=p["state"].to_numpy())
+            combined, w = demographic_prior.precision_weighted_lean(
+                fund, mrp.lean_logit, pinfo["state_sd_logit"], mrp.error_sd_logit
+            )
+            prior_logit[pres] = p["prior_logit"].to_numpy() - fund.to_numpy() + combined.to_numpy()
+            mrp_info["prior_weight_mrp"] = w
+            mrp_info["fundamentals_lean_sd_logit"] = pinfo["state_sd_logit"]
+            mrp_info["states_fundamentals_only"] = sorted(
+                set(fund.index) - set(mrp.lean_logit.dropna().index)
+            )
+        elif mrp is not None:
+            mrp_info["prior_note"] = "no earlier cycle with MRP estimates to calibrate the MRP lean's error"
     down = ~pres
     if down.any():
         with engine.connect() as conn:

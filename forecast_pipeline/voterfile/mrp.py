@@ -403,17 +403,20 @@ def store(engine: sa.Engine, est: pd.DataFrame, doc: dict) -> None:
         )
 
 
-def mrp_state_lean(engine: sa.Engine, cycle: int) -> pd.DataFrame:
+def mrp_state_lean(engine: sa.Engine, cycle: int, survey_cycles: list[int] | None = None) -> pd.DataFrame:
     """The MRP demographic prior for a forecast of `cycle`, one row per state.
 
     Columns: state, dem_two_party_mean, dem_two_party_sd, q10, q90, lean (state mean minus the national
     mean weighted by the voter file's expected voters), survey_cycle. Uses the most recent survey at or
-    before the cycle that was post-stratified on the cycle's voter file. Raises LookupError when none.
+    before the cycle that was post-stratified on the cycle's voter file; `survey_cycles`, when given,
+    restricts the choice to those surveys (the ones fielded by the forecast's as-of date, see
+    ``forecast_pipeline.demographic_prior``). Raises LookupError when none.
     """
+    allowed = [int(s) for s in (survey_cycles if survey_cycles is not None else SURVEY_CYCLES)]
     sql = sa.text("""
         WITH pick AS (
             SELECT max(survey_cycle) AS survey_cycle FROM forecast.mrp_state_estimates
-            WHERE cycle = :c AND survey_cycle <= :c
+            WHERE cycle = :c AND survey_cycle <= :c AND survey_cycle = ANY(:allowed)
         ), ev AS (
             SELECT state_cd AS state, sum(expected_voters) AS ev FROM voterfile.composition_state
             WHERE cycle = :c GROUP BY state_cd
@@ -425,10 +428,11 @@ def mrp_state_lean(engine: sa.Engine, cycle: int) -> pd.DataFrame:
         WHERE e.cycle = :c ORDER BY e.state
     """)
     with engine.connect() as conn:
-        out = pd.read_sql(sql, conn, params={"c": cycle})
+        out = pd.read_sql(sql, conn, params={"c": cycle, "allowed": allowed})
     if out.empty:
         raise LookupError(
-            f"no MRP estimates for {cycle}: run `forecast-pipeline voterfile mrp --cycle {cycle}`"
+            f"no MRP estimates for {cycle} from surveys {allowed}: "
+            f"run `forecast-pipeline voterfile mrp --cycle {cycle}`"
         )
     out["state"] = out["state"].str.strip()
     return out
