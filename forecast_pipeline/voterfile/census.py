@@ -134,7 +134,15 @@ def _acs_table(data_dir: Path, year: int, group: str) -> tuple[pd.DataFrame, dic
     data = pd.read_csv(base / f"acs-acs1-{year}-GROUP_{group}_DATA.csv", dtype=str)
     legend = pd.read_csv(base / f"acs-acs1-{year}-GROUP_{group}_LEGEND.csv", dtype=str)
     labels = dict(zip(legend["VARIABLE"], legend["LABEL"], strict=True))
-    data["state"] = data["GEO_ID"].str[-2:].astype(int).map(STATE_BY_FIPS)
+    # the yearly releases name the state by GEO_ID (0400000USff) or by a trailing FIPS `state` column
+    # (2008, 2016)
+    if "GEO_ID" in data.columns:
+        fips = data["GEO_ID"].str[-2:]
+    elif "state" in data.columns:
+        fips = data["state"]
+    else:
+        raise ValueError(f"{base / f'acs-acs1-{year}-GROUP_{group}_DATA.csv'}: no GEO_ID or state column")
+    data["state"] = pd.to_numeric(fips, errors="coerce").map(STATE_BY_FIPS)
     return data.dropna(subset=["state"]).set_index("state"), labels
 
 

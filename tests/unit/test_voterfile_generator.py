@@ -153,3 +153,13 @@ def test_unknown_state_and_bad_fraction_are_refused(engine, data_dir):
         generator.generate_to_db(engine, data_dir, 2012, 0.01, 1, ["XX"])
     with pytest.raises(ValueError, match="fraction"):
         generator.generate_to_db(engine, data_dir, 2012, 0.0, 1, ["WY"])
+
+
+@pytest.mark.parametrize("year", [2008, 2012, 2016, 2018])
+def test_acs_margins_read_every_release_layout(data_dir, year):
+    """2012/2018 name the state by GEO_ID, 2008/2016 by a trailing FIPS `state` column: every
+    release gives all 51 states, and the Texas adult population is in the right range."""
+    sex_age, race = census.acs_adult_margins(data_dir, year)
+    assert sex_age["state"].nunique() == 51 and race["state"].nunique() == 51
+    tx = sex_age.loc[sex_age["state"] == "TX", "pop"].sum()
+    assert 17e6 < tx < 23e6
