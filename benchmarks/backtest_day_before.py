@@ -55,10 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 "model": h["scores"],
                 "baselines": h["baselines"],
             }
-            print(json.dumps(out, default=str))
-            if args.json:
-                with open(args.json.replace(".json", f"-{office}.json"), "w") as fh:
-                    json.dump({**out, "races": h["races"]}, fh, indent=1, default=str)
+            emit(out, h, args.json and args.json.replace(".json", f"-{office}.json"))
         return 0
     doc = run_backtest(
         get_engine(),
@@ -76,11 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         "model": h["scores"],
         "baselines": h["baselines"],
     }
-    print(json.dumps(out, default=str))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({**out, "races": h["races"]}, fh, indent=1, default=str)
+    emit(out, h, args.json)
     return 0
+
+
+def emit(out: dict, horizon: dict, path: str | None) -> None:
+    """Print the scores as one JSON line; with ``path``, also write them with the per-race table."""
+    print(json.dumps(out, default=str))
+    if path:
+        with open(path, "w") as fh:
+            json.dump({**out, "races": horizon["races"]}, fh, indent=1, default=str)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from datetime import timedelta
+
+from backtest_day_before import emit  # the sibling script (benchmarks/ is on sys.path when run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,10 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": h["scores"],
         "baselines": h["baselines"],
     }
-    print(json.dumps(out, default=str))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({**out, "races": h["races"]}, fh, indent=1, default=str)
+    emit(out, h, args.json)
     return 0
 
 
