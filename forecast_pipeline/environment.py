@@ -31,24 +31,6 @@ TOPLINE = Path("fivethirtyeight-data") / "congress-generic-ballot" / "generic_to
 WINDOW_DAYS = 30
 MIN_POLLSTERS = 3
 
-_GENERIC_POLLS_SQL = sa.text(
-    """
-    SELECT p.poll_key, pl.name AS pollster, p.end_date,
-           sum(a.pct) FILTER (WHERE k.party = 'DEM') AS dem_pct,
-           sum(a.pct) FILTER (WHERE k.party = 'REP') AS rep_pct
-    FROM core.polls p
-    JOIN core.races r USING (race_id)
-    JOIN core.pollsters pl USING (pollster_id)
-    JOIN core.poll_answers a USING (poll_key)
-    JOIN core.candidates k USING (candidate_id)
-    WHERE r.cycle = :cycle AND r.office = 'generic'
-      AND p.end_date <= :as_of AND p.end_date > :since
-      AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
-    GROUP BY p.poll_key, pl.name, p.end_date
-    """
-)
-
-
 @dataclass(frozen=True)
 class Environment:
     dem_two_party: float  # generic-ballot Democratic two-party share as of the date
@@ -98,27 +80,19 @@ def _from_topline(data_dir: str, cycle: int, as_of: date) -> Environment | None:
 
 
 def _from_polls(engine: sa.Engine, cycle: int, as_of: date) -> Environment | None:
-    with engine.connect() as conn:
-        polls = pd.read_sql(
-            _GENERIC_POLLS_SQL,
-            conn,
-            params={"cycle": cycle, "as_of": as_of, "since": as_of - timedelta(days=WINDOW_DAYS)},
-        )
-    polls = polls.dropna(subset=["dem_pct", "rep_pct"])
-    polls = polls[(polls["dem_pct"] + polls["rep_pct"]) > 0]
+    from forecast_pipeline.model_input import visible_polls
+
+    # the same visibility rule as the model's own polls: ended and published by the as-of date
+    polls = visible_polls(engine, cycle, "generic", as_of)
+    polls = polls[polls["end_date"] > pd.Timestamp(as_of - timedelta(days=WINDOW_DAYS))]
     if polls.empty:
         return None
     share = polls["dem_pct"] / (polls["dem_pct"] + polls["rep_pct"])
     by_pollster = share.groupby(polls["pollster"]).mean()
     if len(by_pollster) < MIN_POLLSTERS:
         return None
-    return Environment(
-        float(by_pollster.mean()),
-        f"generic-ballot polls, {WINDOW_DAYS} days, mean of pollsters",
-        as_of,
-        n_polls=len(polls),
-        n_pollsters=len(by_pollster),
-    )
+    return Environment(float(by_pollster.mean()), f"generic-ballot polls, {WINDOW_DAYS} days, mean of pollsters",
+                       as_of, n_polls=len(polls), n_pollsters=len(by_pollster))
 
 
 def generic_environment(
