@@ -40,6 +40,9 @@ from forecast_pipeline.races import election_day
 
 CROSS_OFFICE = 0.7  # correlation of a state's Senate/governor deviation with its presidential one
 BIAS_NU = 5.0
+# The fundamentals' error is a Student-t too (model ``prior_mix``): a Gaussian prior against a t
+# polling error made every poll-prior disagreement a polling disaster (2008: bias_mix 0.4).
+PRIOR_NU = 5.0
 # The historical RMS errors set the t's *scale* (factor 1), not its variance ((nu - 2) / nu = 0.6):
 # a handful of cycles with heavy tails understates the spread, and with the variance matched the
 # 80% intervals covered 73% and the 95% intervals 91% on the 2008-2020 presidential backtests
@@ -143,6 +146,7 @@ def build_structure(
         "days_to_election": days,
         "cross_office": CROSS_OFFICE,
         "bias_nu": BIAS_NU,
+        "prior_nu": PRIOR_NU,
         "mrp": mrp_info,
     }
     pres = (races["office"] == "president").to_numpy()
@@ -228,6 +232,7 @@ def build_structure(
         walk_national_sd=priors.national_walk_sd,
         walk_race_sd=priors.race_walk_sd,
         bias_nu=BIAS_NU,
+        prior_nu=PRIOR_NU,
         info=info,
     )
     return prior_logit, structure

@@ -6,6 +6,7 @@ SQL or Dagster. Everything here is dated on or before ``as_of``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -49,6 +50,9 @@ class PriorStructure:
     race_corr: correlation of the races' own random-walk innovations.
     walk_national_sd, walk_race_sd: daily innovation sd of the shared (national) walk and of each
         race's own walk (correlated by ``race_corr``).
+    prior_nu: when set, the fundamentals' error (prior_cov, with the campaign still to come) is a
+        multivariate Student-t too, scaled by 1/v with v ~ Gamma(prior_nu/2, prior_nu/2); None keeps
+        it normal.
     """
 
     prior_cov: np.ndarray
@@ -57,6 +61,7 @@ class PriorStructure:
     walk_national_sd: float
     walk_race_sd: float
     bias_nu: float = 5.0
+    prior_nu: float | None = None
     info: dict = field(default_factory=dict)
 
 
@@ -101,9 +106,9 @@ class ModelInput:
         if structure is not None:
             ix = np.flatnonzero(keep)
             sub = np.ix_(ix, ix)
-            structure = PriorStructure(
-                structure.prior_cov[sub], structure.bias_cov[sub], structure.race_corr[sub],
-                structure.walk_national_sd, structure.walk_race_sd, structure.bias_nu, dict(structure.info))
+            structure = dataclasses.replace(
+                structure, prior_cov=structure.prior_cov[sub], bias_cov=structure.bias_cov[sub],
+                race_corr=structure.race_corr[sub], info=dict(structure.info))
         return ModelInput(self.cycle, self.office, self.as_of, self.election_day, races,
                           polls.reset_index(drop=True), self.national_prior_dem_share, structure)
 

@@ -64,7 +64,9 @@ from forecast_pipeline.models.input import ModelInput, PriorStructure
 MODEL_TYPE = "state_poll_rw"
 # 2.1.0: the down-ballot prior reads the generic ballot and its race departures are independent
 # (structure.py); a posterior fitted under 2.0.0 priors is refused rather than mixed in.
-MODEL_VERSION = "2.1.0"
+# 2.2.0: the fundamentals' error is a Student-t (prior_mix), and the campaign still to come shrinks
+# the as-of level towards the prior (2.1.0 had the sign reversed).
+MODEL_VERSION = "2.2.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
@@ -86,7 +88,7 @@ HOUSE_SD_SHAPE = 4.0
 # names are skipped. national_level_back and house_effect are deterministic in their non-centred
 # forms and are then checked alongside their z's.
 FREE_PARAMETERS = (
-    "bias_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk", "national_walk_z", "race_walk_z",
+    "bias_mix", "prior_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk", "national_walk_z", "race_walk_z",
     "house_sd", "house_z", "house_effect", "population_z", "mode_z", "sponsor_z", "sigma_extra",
 )
 
@@ -338,19 +340,19 @@ def _collapse_mode(value) -> str:
     return "other"
 
 
-def _s_logp(value, prior, g, g_inv, dvec, w):
-    """log density of s = prior + G u, u_k ~ N(0, 1 + D_k / w) (the Jacobian |det G^-1| is a
+def _s_logp(value, prior, g, g_inv, dvec, w, v):
+    """log density of s = prior + G u, u_k ~ N(0, 1 / v + D_k / w) (the Jacobian |det G^-1| is a
     constant of the data and is included)."""
     u = pt.dot(g_inv, value - prior)
-    var = 1.0 + dvec / w
+    var = 1.0 / v + dvec / w
     n = value.shape[-1]
     _, logdet = pt.linalg.slogdet(g_inv)
     return -0.5 * pt.sum(u**2 / var + pt.log(var), axis=-1) - 0.5 * n * np.log(2 * np.pi) + logdet
 
 
-def _s_random(prior, g, g_inv, dvec, w, rng=None, size=None):
+def _s_random(prior, g, g_inv, dvec, w, v, rng=None, size=None):
     shape = tuple(size or ()) + (len(dvec),) if size is not None else np.shape(prior)
-    z = rng.normal(size=shape) * np.sqrt(1.0 + dvec / w)
+    z = rng.normal(size=shape) * np.sqrt(1.0 / v + dvec / w)
     return prior + z @ np.asarray(g).T
 
 
@@ -402,27 +404,40 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
         G, D = joint_basis(A + F, st.bias_cov)
         nu = float(st.bias_nu)
         w = pm.Gamma("bias_mix", alpha=nu / 2.0, beta=nu / 2.0)     # Student-t mixing, shared by races
-        ratio = pt.as_tensor(D) / w                                   # bias/prior variance per direction
+        # The fundamentals' error is fat-tailed too (its own mixing weight v): with a Gaussian prior
+        # against a t polling error, any poll-prior disagreement reads as a polling disaster and the
+        # polls are discounted everywhere (2008: bias_mix 0.4, Missouri held 2.6 points above 36
+        # polls by a Time-for-Change prior that overshot Obama by 3). v scales A + F together, which
+        # keeps the joint diagonalisation exact.
+        if st.prior_nu is not None:
+            v = pm.Gamma("prior_mix", alpha=st.prior_nu / 2.0, beta=st.prior_nu / 2.0)
+        else:
+            v = pt.as_tensor(1.0)
+        ratio = pt.as_tensor(D) * v / w                               # bias/prior variance per direction
         # s is sampled in race space (each race's polls pin its own coordinate: a near-diagonal
         # posterior); its density is evaluated through u = G^-1 (s - prior), u_k ~ N(0, 1 + D_k / w).
         G_inv = np.linalg.inv(G)
         s_asof = pm.CustomDist(
             "poll_level_asof", pt.as_tensor(d.prior_logit), pt.as_tensor(G), pt.as_tensor(G_inv),
-            pt.as_tensor(D), w, logp=_s_logp, random=_s_random, signature="(r),(r,r),(r,r),(r),()->(r)",
+            pt.as_tensor(D), w, v, logp=_s_logp, random=_s_random, signature="(r),(r,r),(r,r),(r),(),()->(r)",
             dims="race")
         u = pt.dot(pt.as_tensor(G_inv), s_asof - pt.as_tensor(d.prior_logit))
         z_c = pm.Normal("truth_given_polls_z", 0.0, 1.0, dims="basis")
         Gt = pt.as_tensor(G)
         prior_t = pt.as_tensor(d.prior_logit)
-        t_prime = prior_t + pt.dot(Gt, u / (1.0 + ratio) + pt.sqrt(ratio / (1.0 + ratio)) * z_c)
+        t_prime = prior_t + pt.dot(Gt, u / (1.0 + ratio) + pt.sqrt(ratio / (1.0 + ratio) / v) * z_c)
         pm.Deterministic("polling_error", s_asof - t_prime, dims="race")
         if d.days_to_election > 0:
+            # truth and the walk still to come are independent, so truth | T' = prior + A (A+F)^-1
+            # (T' - prior) + N(0, A (A+F)^-1 F): the as-of level is shrunk back toward the prior, by
+            # the share of its variance that is campaign still to come (model 2.1.0 had the sign of
+            # that correction reversed, which pushed early forecasts away from the prior)
             af_inv = np.linalg.inv(A + F)
             gain = F @ af_inv
             cond = F - F @ af_inv @ F
             z_f = pm.Normal("campaign_to_come_z", 0.0, 1.0, dims="race")
-            truth_ed = (t_prime + pt.dot(pt.as_tensor(gain), t_prime - prior_t)
-                        + pt.dot(pt.as_tensor(_jitter_chol(cond)), z_f))
+            truth_ed = (t_prime - pt.dot(pt.as_tensor(gain), t_prime - prior_t)
+                        + pt.dot(pt.as_tensor(_jitter_chol(cond)), z_f) / pt.sqrt(v))
         else:
             truth_ed = t_prime
         ed_share = pm.Deterministic("election_day_share", pm.math.invlogit(truth_ed), dims="race")
@@ -588,6 +603,7 @@ def fit(
         "walk_step_days": int(priors.walk_step_days),
         "national_walk_param": "non-centred" if "national_walk_z" in model.named_vars else "centred",
         "bias_nu": float(d.structure.bias_nu),
+        "prior_nu": "none" if d.structure.prior_nu is None else float(d.structure.prior_nu),
         "structure_info": json.dumps(d.structure.info, default=str, sort_keys=True),
         "house_param": ("centred" if "house_sd" in model.named_vars and "house_z" not in model.named_vars
                         else "non-centred" if "house_z" in model.named_vars else "none"),
@@ -710,13 +726,15 @@ def simulate_input(
     # latent truth: Election-Day truth, the shared polling error (Student-t via a shared mixing
     # weight), and the daily reverse walk of the poll-visible latent (model module doc)
     st = structure if structure is not None else default_structure(races, priors)
-    truth_ed = prior_logit + rng.multivariate_normal(np.zeros(n_races), st.prior_cov)
+    v = 1.0 if st.prior_nu is None else rng.gamma(st.prior_nu / 2.0, 2.0 / st.prior_nu)
+    truth_ed = prior_logit + rng.multivariate_normal(np.zeros(n_races), st.prior_cov) / np.sqrt(v)
     w = rng.gamma(st.bias_nu / 2.0, 2.0 / st.bias_nu)
     bias = rng.multivariate_normal(np.zeros(n_races), st.bias_cov / w)
     s_ed = truth_ed + bias
     centre_l = (np.eye(n_races) - 1.0 / n_races) @ _jitter_chol(st.race_corr)
     steps = (st.walk_national_sd * rng.normal(size=total_days - 1)[None, :]
              + st.walk_race_sd * centre_l @ rng.normal(size=(n_races, total_days - 1)))
+    steps[:, n_days - 1:] /= np.sqrt(v)  # the campaign after as-of shares the prior's mixing weight
     back = np.cumsum(steps[:, ::-1], axis=1)[:, ::-1]
     mu = s_ed[:, None] + np.concatenate([back, np.zeros((n_races, 1))], axis=1)  # [R, D]
     share = 1.0 / (1.0 + np.exp(-mu))

@@ -151,6 +151,65 @@ def test_prior_implies_the_structure_covariances(campaign):
     assert np.mean(z**4) - 3 > 1.5
 
 
+def test_campaign_to_come_shrinks_towards_the_prior():
+    """100 days out the as-of level carries the walk still to come (F) on top of the fundamentals
+    (A); the Election-Day truth drawn from the model must still have covariance A, not more. Model
+    2.1.0 moved the truth away from the prior by F (A + F)^-1 (T' - prior) instead of towards it,
+    which made the truth's variance about 7x A here."""
+    import pymc as pm
+
+    inp, _ = simulate_input(n_races=4, n_polls=80, n_days=60, n_pollsters=2, days_before_election=100, seed=11)
+    priors = PriorConfig()
+    st = default_structure(inp.races, priors)
+    with build_model(inp.without_polls(), priors):
+        pp = pm.sample_prior_predictive(draws=6000, var_names=["election_day_share"], random_seed=3)
+    truth = _logit(pp["prior"]["election_day_share"].values.reshape(-1, len(inp.races)))
+    np.testing.assert_allclose(truth.mean(0), _logit(inp.races["prior_dem_share"]), atol=0.02)
+    np.testing.assert_allclose(np.cov(truth.T), st.prior_cov, atol=0.003)
+
+
+def test_fat_tailed_prior_has_the_t_covariance():
+    """With ``prior_nu`` the fundamentals' error is a multivariate t: covariance A nu / (nu - 2) and
+    excess kurtosis (6 for nu = 5), with its own mixing weight ``prior_mix`` in the graph."""
+    import pymc as pm
+
+    inp, _ = simulate_input(n_races=4, n_polls=80, n_days=60, n_pollsters=2, days_before_election=1, seed=11)
+    priors = PriorConfig()
+    st = dataclasses.replace(default_structure(inp.races, priors), prior_nu=5.0)
+    inp = dataclasses.replace(inp.without_polls(), structure=st)
+    model = build_model(inp, priors)
+    assert "prior_mix" in model.named_vars
+    with model:
+        pp = pm.sample_prior_predictive(draws=8000, var_names=["election_day_share"], random_seed=4)
+    truth = _logit(pp["prior"]["election_day_share"].values.reshape(-1, len(inp.races)))
+    np.testing.assert_allclose(np.cov(truth.T), st.prior_cov * 5.0 / 3.0, rtol=0.2, atol=0.002)
+    z = (truth[:, 0] - truth[:, 0].mean()) / truth[:, 0].std()
+    assert np.mean(z**4) - 3 > 1.5
+
+
+def test_polls_far_from_the_prior_are_not_read_as_a_polling_disaster():
+    """A prior that is wrong by 0.4 logit (10 points) everywhere, against a well-polled campaign. With
+    a normal prior the shared t-weight of the polling error takes the blame (bias_mix ~0.7) and the
+    forecast stays 3 points above the polls; with a fat-tailed prior (``prior_mix``) the model can say
+    the fundamentals missed instead (prior_mix ~0.6, bias_mix ~0.9) and follows the polls more."""
+    inp, truth = simulate_input(n_races=6, n_polls=240, n_days=60, n_pollsters=4, days_before_election=1,
+                                seed=5)
+    wrong = inp.races.assign(prior_dem_share=1 / (1 + np.exp(-(_logit(inp.races["prior_dem_share"]) + 0.4))))
+    base = default_structure(inp.races, PriorConfig())
+    gaps, bias_mix = {}, {}
+    for nu in (None, 5.0):
+        run = dataclasses.replace(inp, races=wrong, structure=dataclasses.replace(base, prior_nu=nu))
+        post = fit(run, SAMPLER, PriorConfig())["posterior"]
+        ed = post["election_day_share"].mean(("chain", "draw")).to_series()
+        visible = pd.Series(truth.poll_visible_share)
+        gaps[nu] = float((ed - visible.reindex(ed.index)).mean())
+        bias_mix[nu] = float(post["bias_mix"].mean())
+        if nu is not None:
+            assert float(post["prior_mix"].mean()) < 0.8  # the fundamentals are the ones that missed
+    assert 0 < gaps[5.0] < 0.75 * gaps[None], gaps
+    assert bias_mix[5.0] > bias_mix[None], bias_mix
+
+
 def test_config_hash_tracks_every_setting():
     base = config_hash(SamplerConfig(), PriorConfig())
     assert base == config_hash(SamplerConfig(), PriorConfig())
