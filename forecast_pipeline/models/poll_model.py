@@ -85,11 +85,11 @@ HOUSE_SD_SHAPE = 4.0
 
 # Free parameters of the model, for diagnostics (``summarize.diagnostics``). Which of them exist
 # depends on the data (parameterisation switches; no house effects with a single pollster); absent
-# names are skipped. national_level_back and house_effect are deterministic in their non-centred
-# forms and are then checked alongside their z's.
+# names are skipped. national_level_back and house_effect are deterministic (house_effect is the
+# zero-sum house_zs / house_z re-centred on the average poll) and are checked through them.
 FREE_PARAMETERS = (
     "bias_mix", "prior_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk", "national_walk_z", "race_walk_z",
-    "house_sd", "house_z", "house_effect", "population_z", "mode_z", "sponsor_z", "sigma_extra",
+    "house_sd", "house_z", "house_zs", "population_z", "mode_z", "sponsor_z", "sigma_extra",
 )
 
 
@@ -356,9 +356,19 @@ def _s_random(prior, g, g_inv, dvec, w, v, rng=None, size=None):
     return prior + z @ np.asarray(g).T
 
 
-def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None):
+def _poll_centred(raw, idx: np.ndarray, n_levels: int):
+    """``raw`` (zero-sum over levels) minus its poll-weighted mean: the average *poll* gets no
+    adjustment, not the average level. A linear map that is one-to-one on the zero-sum subspace, so
+    the effects stay identified."""
+    share = np.bincount(np.asarray(idx, dtype=np.int64), minlength=n_levels) / max(len(idx), 1)
+    return raw - pt.dot(pt.as_tensor(share), raw)
+
+
+def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None,
+             poll_weighted: bool = False):
     """Effects [n_levels] (0 for absent levels) for the levels present in ``idx``: relative to
-    ``reference`` when it is present, else sum-to-zero over the present levels."""
+    ``reference`` when it is present, else sum-to-zero over the present levels (over the polls when
+    ``poll_weighted``)."""
     present = sorted(set(int(i) for i in idx))
     if len(present) < 2:
         return pm.Deterministic(f"{name}_effect", pt.zeros(n_levels), dims=name)
@@ -369,6 +379,8 @@ def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: in
     else:
         z = pm.ZeroSumNormal(f"{name}_z", sigma=1.0, shape=len(present))
         vals = pt.set_subtensor(pt.zeros(n_levels)[np.array(present)], sd * z)
+        if poll_weighted:
+            vals = _poll_centred(vals, idx, n_levels)
     return pm.Deterministic(f"{name}_effect", vals, dims=name)
 
 
@@ -487,10 +499,12 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             house_sd = pm.Gamma("house_sd", alpha=HOUSE_SD_SHAPE, beta=HOUSE_SD_SHAPE / priors.house_sd_mean)
             H = len(d.pollsters)
             if H >= HOUSE_CENTRED_MIN_POLLSTERS and d.n_polls >= HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER * H:
-                house = pm.ZeroSumNormal("house_effect", sigma=house_sd, dims="pollster")
+                raw = pm.ZeroSumNormal("house_zs", sigma=house_sd, dims="pollster")
             else:
-                house_z = pm.ZeroSumNormal("house_z", sigma=1.0, dims="pollster")
-                house = pm.Deterministic("house_effect", house_sd * house_z, dims="pollster")
+                raw = house_sd * pm.ZeroSumNormal("house_z", sigma=1.0, dims="pollster")
+            if priors.adjust_to == "poll":
+                raw = _poll_centred(raw, d.poll_pollster, H)
+            house = pm.Deterministic("house_effect", raw, dims="pollster")
         else:
             house = pm.Deterministic("house_effect", pt.zeros(len(d.pollsters)), dims="pollster")
         # Population: likely voters are the reference where any poll is of likely voters, else
@@ -498,7 +512,8 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
         # poll would be a free shift of all polls, unidentified against the Election-Day latent.
         population = _offsets("population", d.poll_population, len(POPULATIONS), priors.population_sd,
                               reference=0)
-        mode = _offsets("mode", d.poll_mode, len(MODES), priors.mode_sd, reference=None)
+        mode = _offsets("mode", d.poll_mode, len(MODES), priors.mode_sd, reference=None,
+                        poll_weighted=priors.adjust_to == "poll")
         sponsor_z = pm.Normal("sponsor_z", 0.0, 1.0, dims="sponsor")
         sponsor = pm.Deterministic("sponsor_effect", priors.sponsor_sd * sponsor_z, dims="sponsor")
 
@@ -605,7 +620,7 @@ def fit(
         "bias_nu": float(d.structure.bias_nu),
         "prior_nu": "none" if d.structure.prior_nu is None else float(d.structure.prior_nu),
         "structure_info": json.dumps(d.structure.info, default=str, sort_keys=True),
-        "house_param": ("centred" if "house_sd" in model.named_vars and "house_z" not in model.named_vars
+        "house_param": ("centred" if "house_zs" in model.named_vars
                         else "non-centred" if "house_z" in model.named_vars else "none"),
         "n_polls": int(d.n_polls),
         "n_polls_national": int(d.n_polls - d.n_state),

@@ -273,6 +273,23 @@ def test_house_effect_sign(fitted):
     assert 0.05 < gap < 0.2
 
 
+def test_adjustments_are_centred_on_the_average_poll(fitted, campaign):
+    """house and mode effects average zero over the polls of the fit (adjust_to="poll"), in every draw:
+    the polls as a whole anchor the level, not the unweighted average of pollsters or modes."""
+    inp, _ = campaign
+    d = prepare_data(inp, PriorConfig())
+    post = fitted["posterior"]
+    house = post["house_effect"].values.reshape(-1, len(d.pollsters))
+    counts = np.bincount(d.poll_pollster, minlength=len(d.pollsters))
+    assert counts.min() > 0 and len(set(counts)) > 1  # unequal, so the two anchors differ
+    np.testing.assert_allclose(house @ counts, 0.0, atol=1e-9)
+    assert np.abs(house.sum(axis=1)).max() > 1e-3  # not the unweighted zero sum
+    mode = post["mode_effect"].values.reshape(-1, post.sizes["mode"])
+    np.testing.assert_allclose(mode @ np.bincount(d.poll_mode, minlength=mode.shape[1]), 0.0, atol=1e-9)
+    with pytest.raises(ValueError, match="adjust_to"):
+        PriorConfig(adjust_to="pollsters")
+
+
 def test_unpolled_race_falls_back_to_prior(fitted, campaign):
     inp, _ = campaign
     fc = race_forecasts(fitted, inp)
