@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("office", choices=("president", "senate", "governor", "all"))
     ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
+    ap.add_argument("--days-before", type=int, default=1,
+                    help="as-of this many days before Election Day (default 1, the README table)")
     args = ap.parse_args(argv)
 
     from forecast_pipeline.backtest.run import run_backtest, run_joint_horizon
@@ -39,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         per_office = run_joint_horizon(
             get_engine(),
             args.cycle,
-            ed - timedelta(days=1),
-            1,
+            ed - timedelta(days=args.days_before),
+            args.days_before,
             SamplerConfig(draws=args.draws, tune=args.draws),
             PriorConfig(),
         )
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         get_engine(),
         args.cycle,
         args.office,
-        [(ed - timedelta(days=1), 1)],
+        [(ed - timedelta(days=args.days_before), args.days_before)],
         SamplerConfig(draws=args.draws, tune=args.draws),
     )
     h = doc["horizons"][-1]
