@@ -711,7 +711,7 @@ def simulate_input(
     index is in ``unpolled`` get none; races in ``zero_weight`` get turnout weight 0 (outside the
     national vote, so national polls say nothing about them). Pollster shares are Gamma(``pollster_concentration``) weights
     (below 1: a few prolific pollsters and many with one or two polls, as in real data). ``house_effects_pts``: {pollster index: effect in points of
-    two-party share at 50%} overrides the drawn house effects (others drawn from N(0, 0.04 logit)).
+    two-party share at 50%} overrides the drawn house effects (others drawn from N(0, 0.04 logit)); all are then centred as the model centres them (``PriorConfig.adjust_to``).
     """
     from forecast_pipeline.races import STATES
 
@@ -789,6 +789,14 @@ def simulate_input(
     mode_of = rng.choice(len(sim_modes), size=n_polls, p=[0.4, 0.45, 0.15])
     mz = rng.normal(size=len(sim_modes))
     mode_eff = priors.mode_sd * (mz - mz.mean()) * math.sqrt(len(mz) / (len(mz) - 1))
+    # the model's convention for the level of the polls (PriorConfig.adjust_to): house and mode effects
+    # average zero over the polls (or over pollsters / modes); without it the simulated polls carry a
+    # common offset the model has no term for
+    if priors.adjust_to == "poll":
+        house = house - np.bincount(pollster_of, minlength=n_pollsters) @ house / n_polls
+        mode_eff = mode_eff - np.bincount(mode_of, minlength=len(sim_modes)) @ mode_eff / n_polls
+    else:
+        house = house - house.mean()
     eta = (latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
            + mode_eff[mode_of])
     p = 1.0 / (1.0 + np.exp(-eta))
