@@ -91,6 +91,8 @@ FILES: list[ManifestEntry] = [
     # The model's pre-cycle history: fundamentals, past results, regions, ACS race/ethnicity shares.
     ManifestEntry("economist-us-potus-model/abramowitz_data.csv", *_ECON, "data/abramowitz_data.csv",
                   "1a915dc09a5fc9ffdac9c540b7173eedf019faecf2d2b4556faff1d7c07ce8c9", 2917),
+    ManifestEntry("economist-us-potus-model/ANES_swing_voters.csv", *_ECON, "data/ANES_swing_voters.csv",
+                  "c3881476d99cff051433e83dd0b0a4d94d975249f86f4c4fbf661adf2692d7a3", 451),
     ManifestEntry("economist-us-potus-model/potus_results_76_16.csv", *_ECON, "data/potus_results_76_16.csv",
                   "bfbde406ea66b2aa6b0490b711cce0bd9e2e4f7d31d01018736fc376ae4e03e9", 41661),
     ManifestEntry("economist-us-potus-model/state_region_crosswalk.csv", *_ECON, "data/state_region_crosswalk.csv",
@@ -109,4 +111,4 @@ BY_PATH: dict[str, ManifestEntry] = {entry.path: entry for entry in FILES}
 
 # Read by the model's prior (``history``), not by a loader.
 HISTORY_FILES = tuple(e.path for e in FILES if e.path.startswith(("ncnw-acs1-state/",)) or e.path.endswith(
-    ("abramowitz_data.csv", "potus_results_76_16.csv", "state_region_crosswalk.csv")))
+    ("abramowitz_data.csv", "ANES_swing_voters.csv", "potus_results_76_16.csv", "state_region_crosswalk.csv")))

@@ -3,8 +3,9 @@ Time-for-Change inputs, state covariates. Everything here is filtered to years s
 cycle being forecast, so a backtest of cycle C never sees C's results (tested).
 
 Sources (``../shared/data/raw``, see its SOURCES.md): the Economist repo's ``potus_results_76_16.csv``
-(state presidential results 1976-2016), ``abramowitz_data.csv`` (1948-2016 TfC inputs) and
-``state_region_crosswalk.csv`` (BEA regions); ACS 1-year B03002 (race/ethnicity) tables for 2008, 2012,
+(state presidential results 1976-2016), ``abramowitz_data.csv`` (1948-2016 TfC inputs),
+``ANES_swing_voters.csv`` (ANES share of swing voters, 1952-2016) and ``state_region_crosswalk.csv``
+(BEA regions); ACS 1-year B03002 (race/ethnicity) tables for 2008, 2012,
 2016 and 2018; presidential results after 2016 come from ``core.results`` (538's certified results).
 The inputs of cycles after 2016 that no shared file has (June approval, Q2 GDP) are in the
 user-maintained ``fundamentals.csv`` next to this module.
@@ -98,6 +99,20 @@ def abramowitz(data_dir: str) -> pd.DataFrame:
     user = pd.read_csv(USER_FUNDAMENTALS, comment="#")
     user = user[~user["year"].isin(out["year"])]
     return pd.concat([out, user[[c for c in out.columns if c in user.columns]]], ignore_index=True)
+
+
+def anes_swing_voters(data_dir: str) -> pd.Series:
+    """ANES share of swing voters by election year (1952-2016), the Economist's polarization measure."""
+    df = pd.read_csv(Path(data_dir) / ECONOMIST_DIR / "ANES_swing_voters.csv")
+    return df.set_index(df["year"].astype(int))["ANES_share_swing_voters"].astype(float).sort_index()
+
+
+def swing_share_before(swing: pd.Series, year: int) -> tuple[int, float]:
+    """(survey year, share) of the latest ANES survey strictly before ``year``: the one a forecast of
+    ``year`` can know. Years before the first survey (1948) take the first one (1952)."""
+    earlier = swing[swing.index < year]
+    src = earlier if len(earlier) else swing.iloc[:1]
+    return int(src.index[-1]), float(src.iloc[-1])
 
 
 @lru_cache(maxsize=4)

@@ -66,7 +66,8 @@ MODEL_TYPE = "state_poll_rw"
 # (structure.py); a posterior fitted under 2.0.0 priors is refused rather than mixed in.
 # 2.2.0: the fundamentals' error is a Student-t (prior_mix), and the campaign still to come shrinks
 # the as-of level towards the prior (2.1.0 had the sign reversed).
-MODEL_VERSION = "2.2.0"
+# 2.3.0: the presidential national prior is damped by polarization (ANES swing voters; fundamentals.py).
+MODEL_VERSION = "2.3.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference

@@ -30,6 +30,30 @@ def test_history_stops_before_the_cycle(data_dir):
     assert 0.5 < nat20.dem_share < 0.56
 
 
+def test_tfc_is_damped_by_polarization_known_before_the_cycle(data_dir):
+    nat = fundamentals.tfc_national(data_dir, 2008, 1)
+    plain = fundamentals.tfc_national(data_dir, 2008, 1, polarization=False)
+    # 2008 uses ANES 2004 (8.7% swing voters) against a 1952-2000 training mean near 16%
+    assert nat.details["swing_voter_survey_year"] == 2004
+    assert nat.details["polarization_factor"] == pytest.approx(0.546, abs=0.002)
+    # McCain's party: 42.96% undamped, 46.66% damped (he got 46.3)
+    assert plain.details["tfc_prediction_incumbent_pct"] == pytest.approx(42.96, abs=0.01)
+    assert nat.details["tfc_prediction_incumbent_pct"] == pytest.approx(46.66, abs=0.01)
+    # 2024 cannot see a survey of 2024 (nor 2020's, which the shared table lacks): the latest is 2016
+    assert fundamentals.tfc_national(data_dir, 2024, 1).details["swing_voter_survey_year"] == 2016
+    # out of sample, each year fitted on the years before it: the damping cuts the RMS miss
+    # of the incumbent party's share over 1996-2016 from 2.7 to 1.3 points
+    ab = history.abramowitz(data_dir).set_index("year")["incvote"]
+
+    def rms(polarization):
+        errs = [fundamentals.tfc_national(data_dir, y, 1, polarization).details["tfc_prediction_incumbent_pct"]
+                - ab[y] for y in range(1996, 2017, 4)]
+        return float(np.sqrt(np.mean(np.square(errs))))
+
+    assert rms(False) == pytest.approx(2.75, abs=0.02)
+    assert rms(True) == pytest.approx(1.30, abs=0.02)
+
+
 def test_tfc_uncertainty_grows_with_days_to_election(data_dir):
     near = fundamentals.tfc_national(data_dir, 2012, 1).sd_logit
     far = fundamentals.tfc_national(data_dir, 2012, 95).sd_logit        # 2012-08-03

@@ -135,7 +135,7 @@ def test_frames_follow_the_contract(loaded):
 def test_detect_layout_and_manifest_cover_known_files():
     from forecast_pipeline.data_manifest import HISTORY_FILES
 
-    assert len(HISTORY_FILES) == 7
+    assert len(HISTORY_FILES) == 8
     assert sorted(e.path for e in FILES) == sorted([*KNOWN_FILES, *COMPANION_FILES, *HISTORY_FILES])
     for entry in FILES:
         path = DATA / entry.path
