@@ -9,7 +9,8 @@ holds the covariances; output an ``xarray.DataTree`` with run attrs attached by 
 Model (r = race, k = knot every ``walk_step_days`` days back from Election Day, i = poll)::
 
     # Election Day (Economist-style: the prior is on the truth, polls see truth + bias)
-    truth[r] = prior[r] + e_T[r],           e_T  ~ MvN(0, prior_cov)            # fundamentals
+    truth[r] = prior[r] + e_T[r],           e_T  ~ MvN(0, prior_cov / v)        # fundamentals
+        v ~ Gamma(nu_p/2, nu_p/2) when ``structure.prior_nu`` is set (a t), else v = 1 (the default)
     bias[r]  ~ MvN(0, bias_cov / w),        w ~ Gamma(nu/2, nu/2)               # multivariate t
     s[r]     = truth[r] + bias[r]                                                # what polls see
     # reverse random walk of the poll-visible latent
@@ -22,17 +23,19 @@ Model (r = race, k = knot every ``walk_step_days`` days back from Election Day, 
     election_day_share[r] = inv_logit(truth[r])
 
 House effects are ZeroSumNormal (sd learned); population, mode and partisan-sponsor effects N(0, .04).
+With ``PriorConfig.adjust_to="poll"`` (default) the zero-sum house and mode effects are re-centred on
+their poll-weighted mean, so the average *poll*, not the average pollster, gets no adjustment.
 
 How it is parameterised. ``prior_cov`` and ``bias_cov`` are diagonalised together once, in numpy:
-G G' = prior_cov and G diag(D) G' = bias_cov (``joint_basis``). Then, with u ~ N(0, 1 + D/w) and
-z ~ N(0, 1) independent::
+G G' = prior_cov and G diag(D) G' = bias_cov (``joint_basis``). Then, with u ~ N(0, 1/v + D/w),
+ratio = D v / w and z ~ N(0, 1) independent::
 
     s     = prior + G u
-    truth = prior + G (u / (1 + D/w) + sqrt((D/w) / (1 + D/w)) z)
+    truth = prior + G (u / (1 + ratio) + sqrt(ratio / (1 + ratio) / v) z)
 
-which is exactly the joint law above for every w, with no matrix factorisation in the graph. The
+which is exactly the joint law above for every w and v, with no matrix factorisation in the graph. The
 polls pin u (centred is right for it), z is the part of the truth the polls cannot see, and the weight
-the polls get against the prior (1 / (1 + D/w) per direction) comes out of the model: it is larger the
+the polls get against the prior (1 / (1 + ratio) per direction) comes out of the model: it is larger the
 smaller the historical polling error is relative to the fundamentals' uncertainty. Race walks are
 centred across races so the national walk alone carries their mean (no national-vs-mean-race ridge);
 the national walk is centred with >= NATIONAL_CENTRED_MIN_POLLS_PER_KNOT national polls per knot, else
@@ -66,7 +69,8 @@ MODEL_TYPE = "state_poll_rw"
 # (structure.py); a posterior fitted under 2.0.0 priors is refused rather than mixed in.
 # 2.2.0: the fundamentals' error is a Student-t (prior_mix), and the campaign still to come shrinks
 # the as-of level towards the prior (2.1.0 had the sign reversed).
-# 2.3.0: the presidential national prior is damped by polarization (ANES swing voters; fundamentals.py).
+# 2.3.0: the presidential national prior is damped by polarization (ANES swing voters; fundamentals.py),
+# and the fundamentals' error is normal again by default (structure.PRIOR_NU).
 MODEL_VERSION = "2.3.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
