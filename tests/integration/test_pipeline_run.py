@@ -77,8 +77,12 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
     assert doc["senate"] is None
     sims = doc["simulations"]
     assert sims["table"] == "forecast.simulations" and sims["n_sims"] == 10_000 and sims["n_posterior_draws"] == 600
-    # the 2.x model stores prior draws: every race has a poll weight in [0, 1]
-    assert all(r["poll_weight"] is not None and -0.05 <= r["poll_weight"] <= 1 for r in doc["races"])
+    # the 2.x model stores prior draws: every race has a poll weight <= 1. It can be negative where the
+    # posterior is wider than the (normal, since 2.3.0) prior, i.e. the polls contradict it, and 600
+    # draws estimate a variance to about +-6%; Ohio, polled every few days, is mostly pinned down.
+    weights = {r["state"]: r["poll_weight"] for r in doc["races"]}
+    assert all(w is not None and -0.5 <= w <= 1 for w in weights.values()), weights
+    assert weights["OH"] > 0.3, weights
     assert len(doc["trend"]["dates"]) > 100 and doc["trend"]["dates"][-1] <= "2012-11-05"
     assert len(doc["trend"]["races"]["2012-president-OH"]["q90"]) == len(doc["trend"]["dates"])
     with engine.connect() as conn:
