@@ -361,12 +361,16 @@ def _s_random(prior, g, g_inv, dvec, w, v, rng=None, size=None):
     return prior + z @ np.asarray(g).T
 
 
+def _poll_share(idx: np.ndarray, n_levels: int) -> np.ndarray:
+    """Share of the polls at each level [n_levels]: the weights of the average *poll*."""
+    return np.bincount(np.asarray(idx, dtype=np.int64), minlength=n_levels) / max(len(idx), 1)
+
+
 def _poll_centred(raw, idx: np.ndarray, n_levels: int):
     """``raw`` (zero-sum over levels) minus its poll-weighted mean: the average *poll* gets no
     adjustment, not the average level. A linear map that is one-to-one on the zero-sum subspace, so
     the effects stay identified."""
-    share = np.bincount(np.asarray(idx, dtype=np.int64), minlength=n_levels) / max(len(idx), 1)
-    return raw - pt.dot(pt.as_tensor(share), raw)
+    return raw - pt.dot(pt.as_tensor(_poll_share(idx, n_levels)), raw)
 
 
 def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None,
@@ -798,8 +802,8 @@ def simulate_input(
     # average zero over the polls (or over pollsters / modes); without it the simulated polls carry a
     # common offset the model has no term for
     if priors.adjust_to == "poll":
-        house = house - np.bincount(pollster_of, minlength=n_pollsters) @ house / n_polls
-        mode_eff = mode_eff - np.bincount(mode_of, minlength=len(sim_modes)) @ mode_eff / n_polls
+        house = house - _poll_share(pollster_of, n_pollsters) @ house
+        mode_eff = mode_eff - _poll_share(mode_of, len(sim_modes)) @ mode_eff
     else:
         house = house - house.mean()
     eta = (latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
