@@ -77,11 +77,12 @@ def test_cli_run_through_dagster_assets(pipeline_env, engine):
     assert doc["senate"] is None
     sims = doc["simulations"]
     assert sims["table"] == "forecast.simulations" and sims["n_sims"] == 10_000 and sims["n_posterior_draws"] == 600
-    # the 2.x model stores prior draws: every race has a poll weight <= 1. It can be negative where the
-    # posterior is wider than the (normal, since 2.3.0) prior, i.e. the polls contradict it, and 600
-    # draws estimate a variance to about +-6%; Ohio, polled every few days, is mostly pinned down.
+    # the 2.x model stores prior draws: every race has a poll weight <= 1. A race the polls barely
+    # touch sits near 0 (DC: 0.04 in one run) and 600 draws estimate its variance ratio to about
+    # +-0.06, so it can dip below 0 (it did, in a clean clone under 2.3.0's normal prior); -0.25 is
+    # about 5 of those sd. Ohio, polled every few days, is mostly pinned down (0.6-0.8 here).
     weights = {r["state"]: r["poll_weight"] for r in doc["races"]}
-    assert all(w is not None and -0.5 <= w <= 1 for w in weights.values()), weights
+    assert all(w is not None and -0.25 <= w <= 1 for w in weights.values()), weights
     assert weights["OH"] > 0.3, weights
     assert len(doc["trend"]["dates"]) > 100 and doc["trend"]["dates"][-1] <= "2012-11-05"
     assert len(doc["trend"]["races"]["2012-president-OH"]["q90"]) == len(doc["trend"]["dates"])
