@@ -26,13 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("office", choices=("president", "senate", "governor", "all"))
     ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="sampler seed (default: SamplerConfig's); a second seed measures Monte Carlo noise")
     ap.add_argument("--days-before", type=int, default=1,
                     help="as-of this many days before Election Day (default 1, the README table)")
     args = ap.parse_args(argv)
 
     from forecast_pipeline.backtest.run import run_backtest, run_joint_horizon
     from forecast_pipeline.db.engine import get_engine
-    from forecast_pipeline.models.config import PriorConfig, SamplerConfig
+    from forecast_pipeline.models.config import PriorConfig
     from forecast_pipeline.races import election_day
 
     ed = election_day(args.cycle)
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             args.cycle,
             ed - timedelta(days=args.days_before),
             args.days_before,
-            SamplerConfig(draws=args.draws, tune=args.draws),
+            _sampler(args),
             PriorConfig(),
         )
         seconds = round(time.perf_counter() - t0)
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         args.cycle,
         args.office,
         [(ed - timedelta(days=args.days_before), args.days_before)],
-        SamplerConfig(draws=args.draws, tune=args.draws),
+        _sampler(args),
     )
     h = doc["horizons"][-1]
     out = {
@@ -77,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     emit(out, h, args.json)
     return 0
+
+
+def _sampler(args):
+    from forecast_pipeline.models.config import SamplerConfig
+
+    extra = {} if args.seed is None else {"seed": args.seed}
+    return SamplerConfig(draws=args.draws, tune=args.draws, **extra)
 
 
 def emit(out: dict, horizon: dict, path: str | None) -> None:

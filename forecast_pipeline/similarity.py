@@ -67,6 +67,46 @@ def state_correlation(data_dir: str | Path, cycle: int, later_results: pd.DataFr
     return kernel_correlation(state_features(data_dir, cycle, later_results, mrp_lean))
 
 
+LEAN_WEIGHT_GRID = np.linspace(0.0, 1.0, 41)
+FIRST_LEAN_CYCLE = 1988  # the first cycle whose kernel has three earlier leans (1976, 1980, 1984)
+
+
+def _lean_change_loglik(changes: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Profile log-likelihood over ``LEAN_WEIGHT_GRID`` of one cycle's lean changes under
+    N(0, s^2 (w K + (1 - w) I)), with s^2 at its maximum for each w."""
+    n = len(changes)
+    out = []
+    for w in LEAN_WEIGHT_GRID:
+        k = w * kernel + (1.0 - w) * np.eye(n)
+        q = float(changes @ np.linalg.solve(k, changes))
+        out.append(-0.5 * (n * np.log(q / n) + np.linalg.slogdet(k)[1] + n))
+    return np.asarray(out)
+
+
+def lean_change_weight(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
+                       ) -> tuple[float, dict]:
+    """Weight w of the similarity kernel K in the correlation of the states' lean changes between
+    consecutive presidential elections, w K + (1 - w) I: its maximum-likelihood value pooled over
+    the cycles before ``cycle`` (each change scored against the kernel built as of its own cycle),
+    so the Election-Day prior's correlation is calibrated on earlier elections only."""
+    leans = history.state_leans(history.presidential_history(data_dir, cycle, later_results))
+    total = np.zeros(len(LEAN_WEIGHT_GRID))
+    used = []
+    for c in range(FIRST_LEAN_CYCLE, cycle, 4):
+        if c not in leans.index or c - 4 not in leans.index:
+            continue
+        earlier = None if later_results is None else later_results[later_results["cycle"] < c]
+        k = state_correlation(data_dir, c, earlier if earlier is not None and len(earlier) else None)
+        d = (leans.loc[c] - leans.loc[c - 4]).reindex(k.index).dropna()
+        total += _lean_change_loglik(d.to_numpy(float), k.loc[d.index, d.index].to_numpy())
+        used.append(c)
+    if not used:
+        return 1.0, {"weight": 1.0, "cycles": [], "note": "no earlier cycle: the kernel as is"}
+    best = int(np.argmax(total))
+    w = float(LEAN_WEIGHT_GRID[best])
+    return w, {"weight": w, "cycles": used, "loglik_gain_vs_kernel_only": round(float(total[best] - total[-1]), 3)}
+
+
 def race_correlation(state_corr: pd.DataFrame, states: list[str], offices: list[str],
                      cross_office: float) -> np.ndarray:
     """Correlation between races: the states' correlation times ``cross_office`` when the races are

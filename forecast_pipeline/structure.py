@@ -9,7 +9,9 @@ Covariances (logit scale, races i, j with offices o_i, o_j; rho = ``CROSS_OFFICE
     prior_cov[i, j] = n_i n_j O[o_i, o_j] + r_i r_j P[i, j]      # fundamentals uncertainty
     bias_cov[i, j]  = b_n^2 O[o_i, o_j] + b_r(o_i) b_r(o_j) C[i, j]        (the t's scale; nu = 5)
     C[i, j] = state similarity(s_i, s_j) x (1 if o_i == o_j else rho),  O = 1 on the diagonal, rho off
-    P[i, j] = C[i, j] when both races are presidential, else 1 if i == j and 0 otherwise
+    P[i, j] = w C[i, j] + (1 - w) [i == j] when both races are presidential, else [i == j]
+    w = the kernel weight that maximises the likelihood of earlier cycles' lean changes
+        (``similarity.lean_change_weight``: 0.825 for 2008, 0.85 for 2012 and 2016, 0.9 for 2020)
 
 n = national predictive sd of the office's fundamentals (grows with days to the election for
 president), r = sd of the race's own departure from its fundamentals, b_n / b_r = RMS national and
@@ -201,8 +203,12 @@ def build_structure(
     # similarity bin (0-0.3 .. 0.7-0.85), so only presidential leans keep the similarity correlation.
     # With it, the prior was too sure of a common pattern and the shared t-weight of the polling
     # error absorbed every poll-prior disagreement (bias_mix ~0.2 in the 2010 Senate backtest).
+    # Presidential leans keep it, at the kernel weight their own history supports (w K + (1 - w) I).
     both_pres = np.outer(pres, pres)
-    prior_corr = np.where(both_pres, corr, np.eye(len(races)))
+    lean_w = 1.0
+    if pres.any():
+        lean_w, info["lean_kernel_weight"] = similarity.lean_change_weight(data_dir, cycle, later)
+    prior_corr = np.where(both_pres, lean_w * corr + (1.0 - lean_w) * np.eye(len(races)), np.eye(len(races)))
     prior_cov = np.outer(nat_sd, nat_sd) * office_m + np.outer(race_sd, race_sd) * prior_corr
 
     b_nat = np.zeros(len(races))

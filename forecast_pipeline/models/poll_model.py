@@ -71,7 +71,9 @@ MODEL_TYPE = "state_poll_rw"
 # the as-of level towards the prior (2.1.0 had the sign reversed).
 # 2.3.0: the presidential national prior is damped by polarization (ANES swing voters; fundamentals.py),
 # and the fundamentals' error is normal again by default (structure.PRIOR_NU).
-MODEL_VERSION = "2.3.0"
+# 2.4.0: the presidential leans' prior correlation is w K + (1 - w) I with w fitted on earlier cycles'
+# lean changes (similarity.lean_change_weight), not the similarity kernel K alone.
+MODEL_VERSION = "2.4.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference

@@ -238,3 +238,33 @@ def test_downballot_prior_departures_are_independent(loaded, engine, data_dir):
     # polling errors still correlate with similarity: more than the shared national miss
     b_nat = st.info["polling_error"]["senate"]["national_sd_logit"]
     assert st.bias_cov[2, 3] > 1.2 * b_nat**2
+
+
+def test_presidential_lean_correlation_is_calibrated_on_earlier_cycles(loaded, engine, data_dir):
+    """The Election-Day prior's state correlation is w K + (1 - w) I, with w the maximum-likelihood
+    kernel weight of the lean changes of earlier cycles only (each scored against its own kernel)."""
+    w08, info08 = similarity.lean_change_weight(data_dir, 2008)
+    assert info08["cycles"] == [1988, 1992, 1996, 2000, 2004]
+    # measured: 0.825, 2.2 log-likelihood units better than the kernel alone (w = 1)
+    assert w08 == pytest.approx(0.825) and info08["loglik_gain_vs_kernel_only"] > 1.5
+    w12, info12 = similarity.lean_change_weight(data_dir, 2012)
+    assert info12["cycles"][-1] == 2008 and 0.5 < w12 <= 1.0
+    # a cycle with no earlier lean change to learn from keeps the kernel as is
+    assert similarity.lean_change_weight(data_dir, 1988)[0] == 1.0
+
+    races = pd.DataFrame(
+        {
+            "race_id": ["2008-president-IN", "2008-president-OH", "2008-senate-NC-c2"],
+            "state": ["IN", "OH", "NC"],
+            "office": ["president", "president", "senate"],
+        }
+    )
+    _, st = build_structure(engine, data_dir, 2008, date(2008, 11, 3), races)
+    assert st.info["lean_kernel_weight"]["weight"] == pytest.approx(0.825)
+    nat = st.info["president"]["national_sd_logit"]
+    lean = st.info["president"]["state_sd_logit"]
+    k = st.race_corr[0, 1]
+    assert st.prior_cov[0, 1] == pytest.approx(nat**2 + lean**2 * 0.825 * k)
+    assert st.prior_cov[0, 0] == pytest.approx(nat**2 + lean**2)
+    # the polling error keeps the full similarity kernel
+    assert st.bias_cov[0, 1] > st.info["polling_error"]["president"]["national_sd_logit"] ** 2
