@@ -43,7 +43,7 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     polls = polls[(polls["state"] != NATIONAL) & (polls["end_date"] >= pd.Timestamp(ed - timedelta(days=WINDOW_DAYS)))]
     res = two_party_results(engine, cycle, office)
     if polls.empty or res.empty:
-        return pd.DataFrame(columns=["race_id", "error", "sampling_var"])
+        return pd.DataFrame(columns=["race_id", "state", "error", "sampling_var"])
     polls = polls.assign(
         share=polls["dem_pct"] / (polls["dem_pct"] + polls["rep_pct"]),
         n=pd.to_numeric(polls["sample_size"], errors="coerce").fillna(600.0).clip(100, 5000),
@@ -52,13 +52,13 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     avg = g.apply(lambda d: np.average(d["share"], weights=d["n"]), include_groups=False)
     n_tot = g["n"].sum()
     count = g.size()
-    out = pd.DataFrame({"avg": avg, "n_tot": n_tot, "count": count}).join(
+    out = pd.DataFrame({"avg": avg, "n_tot": n_tot, "count": count, "state": g["state"].first()}).join(
         res.set_index("race_id")["dem_two_party"], how="inner")
     out = out[(out["count"] >= MIN_POLLS) & out["avg"].between(0.05, 0.95)]
     logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
     out["error"] = logit(out["dem_two_party"]) - logit(out["avg"])
     out["sampling_var"] = 1.0 / (out["n_tot"] * out["avg"] * (1 - out["avg"]))
-    return out.reset_index()[["race_id", "error", "sampling_var"]]
+    return out.reset_index()[["race_id", "state", "error", "sampling_var"]]
 
 
 @lru_cache(maxsize=64)
@@ -112,3 +112,86 @@ def _scale(errs: dict) -> PollingErrorScale:
     nat = float(np.sqrt(np.mean(np.square(means))))
     race = float(np.sqrt(sum(v * n for v, n in resid_var) / sum(n for _, n in resid_var)))
     return PollingErrorScale(nat, race, len(errs), n_races, by_cycle)
+
+
+KERNEL_WEIGHT_GRID = np.linspace(0.0, 1.0, 21)
+MIN_FIT_CYCLES = 2
+
+
+@dataclass(frozen=True)
+class RaceErrorFit:
+    """Scale ``sd_logit`` and kernel weight ``kernel_weight`` of the race part of the polling error
+    (s^2 (w K + (1 - w) I)), fitted by maximum likelihood on earlier cycles' final-poll errors."""
+
+    sd_logit: float
+    kernel_weight: float
+    loglik_gain_vs_kernel_only: float
+    loglik_gain_vs_moments: float
+    cycles: tuple
+
+
+def _neg_loglik(sd: float, w: float, national_sd: float, samples: list) -> float:
+    out = 0.0
+    for err, samp_var, kern in samples:
+        n = len(err)
+        cov = national_sd**2 + sd**2 * (w * kern + (1.0 - w) * np.eye(n)) + np.diag(samp_var)
+        chol = np.linalg.cholesky(cov)
+        z = np.linalg.solve(chol, err)
+        out += 0.5 * z @ z + np.log(np.diag(chol)).sum()
+    return float(out)
+
+
+def fit_race_error(
+    errs: dict, kernel_of, national_sd: float, moment_sd: float, fit_scale: bool = True
+) -> RaceErrorFit | None:
+    """``errs``: "cycle-office" -> ``_race_errors`` frame (one office); ``kernel_of(cycle)``: the
+    state similarity correlation as it stood at that cycle. Each cycle's errors are a draw from
+    N(0, b^2 J + s^2 (w K + (1 - w) I) + diag(sampling var)) with the national part b held at the
+    pooled estimate (an office has too few cycles to split it from a kernel that already correlates
+    every pair of states); s is profiled out on each point of the w grid (``fit_scale=False``: s held
+    at ``moment_sd``, only w fitted). None when the office has fewer than ``MIN_FIT_CYCLES`` cycles.
+
+    An analysis, not a model input: ``benchmarks/polling_error_correlation.py`` prints it per backtest
+    cycle, and the README's 2.4.0 section has the backtests that kept the model on K with the moment
+    scale (Senate w ~0 fits the errors 100+ log-likelihood units better, yet the model scored worse)."""
+    from scipy.optimize import minimize_scalar
+
+    samples, cycles = [], []
+    for key in sorted(errs):
+        cycle = int(key.split("-")[0])
+        kern = kernel_of(cycle)
+        e = errs[key][errs[key]["state"].isin(kern.index)]
+        if len(e) < 3:
+            continue
+        k = kern.loc[e["state"], e["state"]].to_numpy(float)
+        samples.append((e["error"].to_numpy(float), e["sampling_var"].to_numpy(float), k))
+        cycles.append(cycle)
+    if len(samples) < MIN_FIT_CYCLES:
+        return None
+    best = None
+    nll_by_w = {}
+    for w in KERNEL_WEIGHT_GRID:
+        if fit_scale:
+            r = minimize_scalar(
+                lambda log_s, w=w: _neg_loglik(np.exp(log_s), w, national_sd, samples),
+                bounds=(np.log(0.005), np.log(1.0)),
+                method="bounded",
+            )
+            fun, sd = float(r.fun), float(np.exp(r.x))
+        else:
+            fun, sd = _neg_loglik(moment_sd, w, national_sd, samples), moment_sd
+        nll_by_w[float(w)] = fun
+        if best is None or fun < best[0]:
+            best = (fun, float(w), sd)
+    nll, w, sd = best
+    return RaceErrorFit(
+        sd_logit=sd,
+        kernel_weight=w,
+        loglik_gain_vs_kernel_only=round(nll_by_w[1.0] - nll, 3),
+        loglik_gain_vs_moments=round(_neg_loglik(moment_sd, 1.0, national_sd, samples) - nll, 3),
+        cycles=tuple(cycles),
+    )
+
+
+def office_errors(engine: sa.Engine, before_cycle: int, office: str) -> dict:
+    return {k: v for k, v in historical_errors(engine, before_cycle).items() if k.endswith(f"-{office}")}

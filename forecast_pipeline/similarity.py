@@ -67,6 +67,23 @@ def state_correlation(data_dir: str | Path, cycle: int, later_results: pd.DataFr
     return kernel_correlation(state_features(data_dir, cycle, later_results, mrp_lean))
 
 
+_KERNELS: dict = {}
+
+
+def state_correlation_at(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
+                         ) -> pd.DataFrame:
+    """The kernel as it stood at ``cycle`` (``later_results`` of that cycle or after left out),
+    memoised on the data it was built from: fits over earlier cycles score each against its own."""
+    earlier = None if later_results is None else later_results[later_results["cycle"] < cycle]
+    if earlier is not None and earlier.empty:
+        earlier = None
+    digest = 0 if earlier is None else int(pd.util.hash_pandas_object(earlier, index=False).sum())
+    key = (str(Path(data_dir).resolve()), cycle, digest)
+    if key not in _KERNELS:
+        _KERNELS[key] = state_correlation(data_dir, cycle, earlier)
+    return _KERNELS[key]
+
+
 LEAN_WEIGHT_GRID = np.linspace(0.0, 1.0, 41)
 FIRST_LEAN_CYCLE = 1988  # the first cycle whose kernel has three earlier leans (1976, 1980, 1984)
 

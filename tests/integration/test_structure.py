@@ -11,7 +11,12 @@ import pytest
 
 from forecast_pipeline import fundamentals, history, similarity
 from forecast_pipeline.model_input import build_joint_input, build_model_input
-from forecast_pipeline.polling_error import historical_errors, polling_error_scale
+from forecast_pipeline.polling_error import (
+    fit_race_error,
+    historical_errors,
+    office_errors,
+    polling_error_scale,
+)
 from forecast_pipeline.structure import build_structure
 
 
@@ -268,3 +273,35 @@ def test_presidential_lean_correlation_is_calibrated_on_earlier_cycles(loaded, e
     assert st.prior_cov[0, 0] == pytest.approx(nat**2 + lean**2)
     # the polling error keeps the full similarity kernel
     assert st.bias_cov[0, 1] > st.info["polling_error"]["president"]["national_sd_logit"] ** 2
+
+
+@pytest.mark.parametrize(
+    ("cycle", "office", "w_range", "sd_range", "min_gain"),
+    [
+        # measured: w 0.00, s 0.150; K alone (s refitted) 33 log-likelihood units worse
+        (2018, "senate", (0.0, 0.15), (0.12, 0.18), 20),
+        # measured: w 0.10, s 0.236; 17 units
+        (2018, "governor", (0.0, 0.3), (0.18, 0.28), 10),
+        # measured: w 0.85, s 0.078 (the moment scale, which ignores that K shares part of each miss: 0.058)
+        (2016, "president", (0.6, 1.0), (0.065, 0.09), 0),
+    ],
+)
+def test_polling_error_correlation_fit_uses_earlier_cycles(loaded, engine, data_dir, cycle, office, w_range,
+                                                          sd_range, min_gain):
+    """The race part of past polling errors, s^2 (w K + (1 - w) I), by maximum likelihood on the
+    cycles before ``cycle``: Senate and governor misses are close to independent across states,
+    presidential misses follow the similarity kernel. (An analysis: the backtests kept the model on
+    w = 1 with the moment scale; README, model 2.4.0.)"""
+    sc = polling_error_scale(engine, cycle, office)
+    fit = fit_race_error(
+        office_errors(engine, cycle, office),
+        lambda c: similarity.state_correlation_at(data_dir, c),
+        sc.national_sd_logit,
+        sc.race_sd_logit,
+    )
+    assert fit is not None and max(fit.cycles) < cycle and len(fit.cycles) >= 4
+    assert w_range[0] <= fit.kernel_weight <= w_range[1]
+    assert sd_range[0] < fit.sd_logit < sd_range[1]
+    assert fit.loglik_gain_vs_kernel_only >= min_gain
+    # the model's (w = 1, moment scale) is well below the likelihood's maximum on every office
+    assert fit.loglik_gain_vs_moments > 5
