@@ -8,14 +8,18 @@ from assets.resources import Database
 # Through 2028, so that a new cycle's 538 poll file backtests with no code change.
 CYCLES = [str(c) for c in range(2008, 2030, 2)]
 OFFICES = ["president", "senate", "governor"]
-BACKTEST_PARTITIONS = dg.MultiPartitionsDefinition({
-    "cycle": dg.StaticPartitionsDefinition(CYCLES),
-    "office": dg.StaticPartitionsDefinition(OFFICES),
-})
+BACKTEST_PARTITIONS = dg.MultiPartitionsDefinition(
+    {
+        "cycle": dg.StaticPartitionsDefinition(CYCLES),
+        "office": dg.StaticPartitionsDefinition(OFFICES),
+    }
+)
 
 
 class BacktestConfig(dg.Config):
-    days_before: list[int] = Field(default=[90, 60, 30, 14, 7, 1], description="horizons, days before Election Day")
+    days_before: list[int] = Field(
+        default=[90, 60, 30, 14, 7, 1], description="horizons, days before Election Day"
+    )
     as_of: str | None = Field(default=None, description="a single ISO as-of date instead of days_before")
     sampler: str = "nutpie"
     draws: int = 1000
@@ -44,18 +48,28 @@ def backtest_scores(context: dg.AssetExecutionContext, config: BacktestConfig, d
 
     keys = context.partition_key.keys_by_dimension
     cycle, office = int(keys["cycle"]), keys["office"]
-    horizons = as_of_dates(cycle, date.fromisoformat(config.as_of) if config.as_of else None, config.days_before)
-    sampler = SamplerConfig(sampler=config.sampler, draws=config.draws, tune=config.tune, chains=config.chains,
-                            cores=min(config.chains, 2), seed=config.seed)
+    horizons = as_of_dates(
+        cycle, date.fromisoformat(config.as_of) if config.as_of else None, config.days_before
+    )
+    sampler = SamplerConfig(
+        sampler=config.sampler,
+        draws=config.draws,
+        tune=config.tune,
+        chains=config.chains,
+        cores=min(config.chains, 2),
+        seed=config.seed,
+    )
     engine = database.engine()
     doc = run_backtest(engine, cycle, office, horizons, sampler, log=context.log.info)
     ids = store_backtest(engine, doc)
     last = doc["horizons"][-1]
-    context.add_output_metadata({
-        "backtest_ids": str(ids),
-        "n_races": int(last["scores"].get("n_races", 0)),
-        "excluded_races": len(doc["excluded"]),
-        **{f"model_{k}": float(v) for k, v in last["scores"].items()},
-        **{f"{b}_brier": float(s["brier"]) for b, s in last["baselines"].items() if "brier" in s},
-    })
+    context.add_output_metadata(
+        {
+            "backtest_ids": str(ids),
+            "n_races": int(last["scores"].get("n_races", 0)),
+            "excluded_races": len(doc["excluded"]),
+            **{f"model_{k}": float(v) for k, v in last["scores"].items()},
+            **{f"{b}_brier": float(s["brier"]) for b, s in last["baselines"].items() if "brier" in s},
+        }
+    )
     return doc

@@ -220,9 +220,18 @@ def build_forecast_assets(partitions_def: dg.PartitionsDefinition | None = None)
         if problems:
             a = posterior.attrs
             metadata["failed_forecast_run_id"] = record_failed_run(
-                database.engine(), int(a["cycle"]), str(a["office"]), _date.fromisoformat(str(a["as_of"])),
-                posterior, "; ".join(problems), dagster_run_id=_run_id(context),
-                thresholds={"max_rhat": target.max_rhat, "min_ess_bulk": target.min_ess_bulk, "divergences": 0},
+                database.engine(),
+                int(a["cycle"]),
+                str(a["office"]),
+                _date.fromisoformat(str(a["as_of"])),
+                posterior,
+                "; ".join(problems),
+                dagster_run_id=_run_id(context),
+                thresholds={
+                    "max_rhat": target.max_rhat,
+                    "min_ess_bulk": target.min_ess_bulk,
+                    "divergences": 0,
+                },
             )
         return dg.AssetCheckResult(
             passed=not problems,

@@ -1,6 +1,5 @@
 """Ingest: source files -> raw.* / ops.* / core.* in PostgreSQL."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -29,22 +28,31 @@ def raw_polls(context: dg.AssetExecutionContext, database: Database) -> pd.DataF
     migrate(database.owner_engine())
     engine = database.engine()
     settings = Settings.from_env()
-    reports = load_files(engine, settings.data_dir, progress=lambda r: context.log.info(
-        f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"
-    ))
+    reports = load_files(
+        engine,
+        settings.data_dir,
+        progress=lambda r: context.log.info(
+            f"{r.source}: {r.status}, read {r.rows_read}, loaded {r.rows_loaded}, rejected {r.rows_rejected}"
+        ),
+    )
     frame = pd.DataFrame([r.__dict__ for r in reports])
-    context.add_output_metadata({
-        "dagster/row_count": int(frame["answer_rows"].sum()),
-        "files": len(frame),
-        "rows_read": int(frame["rows_read"].sum()),
-        "rows_rejected": int(frame["rows_rejected"].sum()),
-        "preview": dg.MetadataValue.md(frame.drop(columns=["seconds"]).to_markdown(index=False)),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": int(frame["answer_rows"].sum()),
+            "files": len(frame),
+            "rows_read": int(frame["rows_read"].sum()),
+            "rows_rejected": int(frame["rows_rejected"].sum()),
+            "preview": dg.MetadataValue.md(frame.drop(columns=["seconds"]).to_markdown(index=False)),
+        }
+    )
     return frame
 
 
-@dg.asset_check(asset=["raw", "polls"], blocking=True,
-                description="rows read = rows loaded + rows rejected, per file; every file could be read")
+@dg.asset_check(
+    asset=["raw", "polls"],
+    blocking=True,
+    description="rows read = rows loaded + rows rejected, per file; every file could be read",
+)
 def load_reconciles(polls: pd.DataFrame) -> dg.AssetCheckResult:
     bad = polls[polls["rows_read"] != polls["rows_loaded"] + polls["rows_rejected"]]
     failed = polls[polls["status"] == "failed"] if "status" in polls else polls.iloc[0:0]
@@ -52,11 +60,19 @@ def load_reconciles(polls: pd.DataFrame) -> dg.AssetCheckResult:
     if len(bad):
         problems.append(f"{len(bad)} file(s) lost rows: {list(bad['source'])}")
     if len(failed):
-        problems.append("; ".join(f"{s} could not be read: {e}" for s, e in zip(failed["source"], failed["error"],
-                                                                                  strict=True)))
+        problems.append(
+            "; ".join(
+                f"{s} could not be read: {e}" for s, e in zip(failed["source"], failed["error"], strict=True)
+            )
+        )
     return dg.AssetCheckResult(
         passed=not problems,
-        metadata={"files_checked": len(polls), "files_not_reconciling": len(bad), "files_failed": len(failed),
-                  "rows_read": int(polls["rows_read"].sum()), "rows_rejected": int(polls["rows_rejected"].sum())},
+        metadata={
+            "files_checked": len(polls),
+            "files_not_reconciling": len(bad),
+            "files_failed": len(failed),
+            "rows_read": int(polls["rows_read"].sum()),
+            "rows_rejected": int(polls["rows_rejected"].sum()),
+        },
         description="; ".join(problems) or None,
     )

@@ -1,6 +1,5 @@
 """Resources: the database, the forecast being asked for, and where posteriors live."""
 
-
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +40,9 @@ class ForecastTarget(dg.ConfigurableResource):
     cores: int = 2
     target_accept: float = 0.9
     seed: int = 20261127
-    max_rhat: float = Field(default=1.05, description="convergence gate: the forecast is not published above it")
+    max_rhat: float = Field(
+        default=1.05, description="convergence gate: the forecast is not published above it"
+    )
     min_ess_bulk: float = 100.0
 
     def as_of_date(self) -> date:
@@ -51,8 +52,13 @@ class ForecastTarget(dg.ConfigurableResource):
         from forecast_pipeline.models.config import SamplerConfig
 
         return SamplerConfig(
-            sampler=self.sampler, draws=self.draws, tune=self.tune, chains=self.chains,
-            cores=self.cores, target_accept=self.target_accept, seed=self.seed,
+            sampler=self.sampler,
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            cores=self.cores,
+            target_accept=self.target_accept,
+            seed=self.seed,
         )
 
 

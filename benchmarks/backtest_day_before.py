@@ -26,10 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("office", choices=("president", "senate", "governor", "all"))
     ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
-    ap.add_argument("--seed", type=int, default=None,
-                    help="sampler seed (default: SamplerConfig's); a second seed measures Monte Carlo noise")
-    ap.add_argument("--days-before", type=int, default=1,
-                    help="as-of this many days before Election Day (default 1, the README table)")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="sampler seed (default: SamplerConfig's); a second seed measures Monte Carlo noise",
+    )
+    ap.add_argument(
+        "--days-before",
+        type=int,
+        default=1,
+        help="as-of this many days before Election Day (default 1, the README table)",
+    )
     args = ap.parse_args(argv)
 
     from forecast_pipeline.backtest.run import run_backtest, run_joint_horizon

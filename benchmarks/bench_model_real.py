@@ -58,12 +58,20 @@ def real(args) -> dict:
         inp = build_joint_input(engine, args.cycle, as_of)
     else:
         inp = build_model_input(engine, args.cycle, args.office, as_of)
-    cfg = SamplerConfig(sampler=args.sampler, draws=args.draws, tune=args.tune, chains=2,
-                        cores=2, seed=args.seed)
+    cfg = SamplerConfig(
+        sampler=args.sampler, draws=args.draws, tune=args.tune, chains=2, cores=2, seed=args.seed
+    )
     idata = fit(inp, cfg)
     out = _summary(idata, time.perf_counter() - t0)
-    return {"bench": "real", "cycle": args.cycle, "office": args.office, "sampler": args.sampler,
-            "draws": args.draws, "tune": args.tune, **out}
+    return {
+        "bench": "real",
+        "cycle": args.cycle,
+        "office": args.office,
+        "sampler": args.sampler,
+        "draws": args.draws,
+        "tune": args.tune,
+        **out,
+    }
 
 
 def scaling(args) -> list[dict]:
@@ -71,14 +79,34 @@ def scaling(args) -> list[dict]:
     from forecast_pipeline.models.poll_model import fit, simulate_input
 
     rows = []
-    for label, races, polls in (("x1", 51, 2000), ("polls x2", 51, 4000), ("polls x4", 51, 8000),
-                                ("races x2", 102, 2000), ("races x4", 204, 2000)):
-        inp, _ = simulate_input(n_races=races, n_polls=polls, n_days=200, n_pollsters=120,
-                                pollster_concentration=0.3, days_before_election=1, seed=1)
+    for label, races, polls in (
+        ("x1", 51, 2000),
+        ("polls x2", 51, 4000),
+        ("polls x4", 51, 8000),
+        ("races x2", 102, 2000),
+        ("races x4", 204, 2000),
+    ):
+        inp, _ = simulate_input(
+            n_races=races,
+            n_polls=polls,
+            n_days=200,
+            n_pollsters=120,
+            pollster_concentration=0.3,
+            days_before_election=1,
+            seed=1,
+        )
         t0 = time.perf_counter()
-        idata = fit(inp, SamplerConfig(sampler=args.sampler, draws=args.draws, tune=args.tune, seed=args.seed))
-        rows.append({"bench": "scaling", "label": label, "sampler": args.sampler,
-                     **_summary(idata, time.perf_counter() - t0)})
+        idata = fit(
+            inp, SamplerConfig(sampler=args.sampler, draws=args.draws, tune=args.tune, seed=args.seed)
+        )
+        rows.append(
+            {
+                "bench": "scaling",
+                "label": label,
+                "sampler": args.sampler,
+                **_summary(idata, time.perf_counter() - t0),
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows
 

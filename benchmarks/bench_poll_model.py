@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=200, help="days with polls, up to as_of")
     ap.add_argument("--days-before-election", type=int, default=10, help="as_of = Election Day - this")
     ap.add_argument("--pollsters", type=int, default=120)
-    ap.add_argument("--pollster-concentration", type=float, default=0.3,
-                    help="Gamma shape of pollster shares (<1: few big pollsters, many small)")
+    ap.add_argument(
+        "--pollster-concentration",
+        type=float,
+        default=0.3,
+        help="Gamma shape of pollster shares (<1: few big pollsters, many small)",
+    )
     ap.add_argument("--walk-step-days", type=int, default=None, help="default: PriorConfig's")
     ap.add_argument("--sampler", default="nutpie", choices=("nutpie", "pymc"))
     ap.add_argument("--draws", type=int, default=1000)
@@ -66,18 +70,33 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     priors = PriorConfig() if args.walk_step_days is None else PriorConfig(walk_step_days=args.walk_step_days)
-    sampler = SamplerConfig(sampler=args.sampler, draws=args.draws, tune=args.tune, chains=args.chains,
-                            cores=args.cores, target_accept=args.target_accept, seed=args.seed)
+    sampler = SamplerConfig(
+        sampler=args.sampler,
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        cores=args.cores,
+        target_accept=args.target_accept,
+        seed=args.seed,
+    )
     inp, truth = simulate_input(
-        n_races=args.races, n_polls=args.polls, n_days=args.days, n_pollsters=args.pollsters,
+        n_races=args.races,
+        n_polls=args.polls,
+        n_days=args.days,
+        n_pollsters=args.pollsters,
         pollster_concentration=args.pollster_concentration,
-        days_before_election=args.days_before_election, unpolled=(0, 1), seed=args.data_seed,
+        days_before_election=args.days_before_election,
+        unpolled=(0, 1),
+        seed=args.data_seed,
     )
     n_nat = int(inp.polls["is_national"].sum())
-    print(f"campaign: {len(inp.races)} races, {len(inp.polls)} polls ({n_nat} national), "
-          f"{inp.polls['pollster'].nunique()} pollsters, "
-          f"{args.days} poll days, as_of {inp.as_of}, election {inp.election_day}; "
-          f"walk_step_days={priors.walk_step_days}; sampler={sampler}", flush=True)
+    print(
+        f"campaign: {len(inp.races)} races, {len(inp.polls)} polls ({n_nat} national), "
+        f"{inp.polls['pollster'].nunique()} pollsters, "
+        f"{args.days} poll days, as_of {inp.as_of}, election {inp.election_day}; "
+        f"walk_step_days={priors.walk_step_days}; sampler={sampler}",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     idata = fit(inp, sampler, priors)
@@ -98,17 +117,35 @@ def main(argv: list[str] | None = None) -> int:
     true_now = truth.trend.loc[fc["race_id"], inp.as_of.isoformat()].to_numpy()
     err_now = last["mean"].to_numpy() - true_now
     inside_now = (last["q10"].to_numpy() <= true_now) & (true_now <= last["q90"].to_numpy())
-    n_params = int(sum(idata["posterior"][v].isel(chain=0, draw=0).size
-                       for v in per_var["var"] if v != "election_day_share"))
-    step_size = idata["sample_stats"]["step_size"].values if "step_size" in idata["sample_stats"].data_vars else None
+    n_params = int(
+        sum(
+            idata["posterior"][v].isel(chain=0, draw=0).size
+            for v in per_var["var"]
+            if v != "election_day_share"
+        )
+    )
+    step_size = (
+        idata["sample_stats"]["step_size"].values if "step_size" in idata["sample_stats"].data_vars else None
+    )
     ss = idata["sample_stats"]
-    depth = ss["depth"].values if "depth" in ss.data_vars else (
-        ss["tree_depth"].values if "tree_depth" in ss.data_vars else None)
+    depth = (
+        ss["depth"].values
+        if "depth" in ss.data_vars
+        else (ss["tree_depth"].values if "tree_depth" in ss.data_vars else None)
+    )
     result = {
-        "races": len(inp.races), "polls": len(inp.polls), "national_polls": n_nat, "poll_days": args.days,
-        "grid_days": int(idata["posterior"].sizes["day"]), "knots": int(idata["posterior"].sizes["step"]) + 1,
-        "walk_step_days": priors.walk_step_days, "free_parameters": n_params,
-        "sampler": args.sampler, "draws": args.draws, "tune": args.tune, "chains": args.chains,
+        "races": len(inp.races),
+        "polls": len(inp.polls),
+        "national_polls": n_nat,
+        "poll_days": args.days,
+        "grid_days": int(idata["posterior"].sizes["day"]),
+        "knots": int(idata["posterior"].sizes["step"]) + 1,
+        "walk_step_days": priors.walk_step_days,
+        "free_parameters": n_params,
+        "sampler": args.sampler,
+        "draws": args.draws,
+        "tune": args.tune,
+        "chains": args.chains,
         "wall_seconds_fit_incl_compile": round(wall, 1),
         "sampling_seconds_attr": round(diag["sampling_seconds"], 1),
         "max_rhat": round(diag["max_rhat"], 4),
@@ -127,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         "n_races_polled20": int(polled.sum()),
         "national_walk_param": idata.attrs["national_walk_param"],
         "house_param": idata.attrs["house_param"],
-        "trend_table_rows": len(tt), "trend_table_seconds": round(trend_seconds, 1),
+        "trend_table_rows": len(tt),
+        "trend_table_seconds": round(trend_seconds, 1),
     }
     if args.save:
         t2 = time.perf_counter()

@@ -18,9 +18,18 @@ from __future__ import annotations
 import argparse
 
 BACKTESTS = [
-    (2008, "president"), (2012, "president"), (2016, "president"), (2020, "president"),
-    (2010, "senate"), (2012, "senate"), (2014, "senate"), (2018, "senate"), (2020, "senate"),
-    (2022, "senate"), (2018, "governor"), (2022, "governor"),
+    (2008, "president"),
+    (2012, "president"),
+    (2016, "president"),
+    (2020, "president"),
+    (2010, "senate"),
+    (2012, "senate"),
+    (2014, "senate"),
+    (2018, "senate"),
+    (2020, "senate"),
+    (2022, "senate"),
+    (2018, "governor"),
+    (2022, "governor"),
 ]
 
 
@@ -38,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
     engine, d = get_engine(), Settings.from_env().data_dir
     rows = [(c, o) for c, o in BACKTESTS if args.cycle in (None, c) and args.office in (None, o)]
-    print("| cycle | office | cycles | races | b | moment s | fitted w | fitted s | gain vs w=1 | gain vs model "
-          "| w with moment s | its gain vs model |")
+    print(
+        "| cycle | office | cycles | races | b | moment s | fitted w | fitted s | gain vs w=1 | gain vs model "
+        "| w with moment s | its gain vs model |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cycle, office in rows:
         later = later_presidential_results(engine, cycle)
@@ -55,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {cycle} | {office} | fewer than 2 earlier cycles | | | | | | | | | |")
             continue
         n = sum(len(errs[k]) for k in errs)
-        print(f"| {cycle} | {office} | {min(full.cycles)}-{max(full.cycles)} ({len(full.cycles)}) | {n} "
-              f"| {sc.national_sd_logit:.3f} | {sc.race_sd_logit:.3f} | {full.kernel_weight:.2f} | {full.sd_logit:.3f} "
-              f"| {full.loglik_gain_vs_kernel_only:.1f} | {full.loglik_gain_vs_moments:.1f} "
-              f"| {fixed.kernel_weight:.2f} | {fixed.loglik_gain_vs_moments:.1f} |", flush=True)
+        print(
+            f"| {cycle} | {office} | {min(full.cycles)}-{max(full.cycles)} ({len(full.cycles)}) | {n} "
+            f"| {sc.national_sd_logit:.3f} | {sc.race_sd_logit:.3f} | {full.kernel_weight:.2f} | {full.sd_logit:.3f} "
+            f"| {full.loglik_gain_vs_kernel_only:.1f} | {full.loglik_gain_vs_moments:.1f} "
+            f"| {fixed.kernel_weight:.2f} | {fixed.loglik_gain_vs_moments:.1f} |",
+            flush=True,
+        )
     return 0
 
 

@@ -81,7 +81,9 @@ def db_migrate() -> None:
     engine = get_engine(settings, owner=True)
     done = migrate(engine)
     click.echo(f"database: {redact_url(str(engine.url))}")
-    click.echo(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
+    click.echo(
+        f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else "")
+    )
 
 
 @main.group()
@@ -90,8 +92,13 @@ def data() -> None:
 
 
 @data.command("load")
-@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Data directory (default: FORECAST_DATA_DIR or ../shared/data/raw).")
+@click.option(
+    "--source",
+    "source",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory (default: FORECAST_DATA_DIR or ../shared/data/raw).",
+)
 @click.option("--file", "files", multiple=True, help="Only this file (relative to the data directory).")
 def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     """Load poll and results files; files already loaded with the same content are skipped."""
@@ -104,15 +111,21 @@ def data_load(source: Path | None, files: tuple[str, ...]) -> None:
     read = sum(r.rows_read for r in reports)
     rejected = sum(r.rows_rejected for r in reports)
     failed = [r for r in reports if r.status == "failed"]
-    click.echo(f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
-               "(reasons in ops.rejected_rows)" + (f"; {len(failed)} file(s) could not be read" if failed else ""))
+    click.echo(
+        f"{len(reports)} file(s): {read} rows read, {read - rejected} loaded, {rejected} rejected "
+        "(reasons in ops.rejected_rows)" + (f"; {len(failed)} file(s) could not be read" if failed else "")
+    )
     if failed:
         sys.exit(1)
 
 
 @data.command("fetch")
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: FORECAST_DATA_DIR or ./data/raw).",
+)
 def data_fetch(dest: Path | None) -> None:
     """Download the data files from their upstream repositories (pinned commits, sha256 verified)."""
     import os
@@ -126,22 +139,51 @@ def data_fetch(dest: Path | None) -> None:
 
 @main.command("run")
 @click.option("--cycle", type=int, required=True, help="Election year, e.g. 2016.")
-@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
-              show_default=True)
-@click.option("--as-of", "as_of", required=True, help="Forecast date (YYYY-MM-DD); later polls are invisible.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the forecast as a JSON document.")
+@click.option(
+    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
+)
+@click.option(
+    "--as-of", "as_of", required=True, help="Forecast date (YYYY-MM-DD); later polls are invisible."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the forecast as a JSON document.",
+)
 @click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True)
 @click.option("--draws", type=int, default=1000, show_default=True)
 @click.option("--tune", type=int, default=1000, show_default=True)
 @click.option("--chains", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=20261127, show_default=True)
-@click.option("--max-rhat", type=float, default=1.05, show_default=True,
-              help="Convergence gate: not published above this r-hat (any parameter).")
-@click.option("--min-ess", type=float, default=100.0, show_default=True,
-              help="Convergence gate: not published below this bulk ESS (any parameter).")
-def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: str, draws: int, tune: int,
-        chains: int, seed: int, max_rhat: float, min_ess: float) -> None:
+@click.option(
+    "--max-rhat",
+    type=float,
+    default=1.05,
+    show_default=True,
+    help="Convergence gate: not published above this r-hat (any parameter).",
+)
+@click.option(
+    "--min-ess",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Convergence gate: not published below this bulk ESS (any parameter).",
+)
+def run(
+    cycle: int,
+    office: str,
+    as_of: str,
+    json_path: Path | None,
+    sampler: str,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    max_rhat: float,
+    min_ess: float,
+) -> None:
     """Load data if needed, materialize the forecast DAG and print one row per race."""
     from forecast_pipeline.runner import run_forecast
 
@@ -152,9 +194,20 @@ def run(cycle: int, office: str, as_of: str, json_path: Path | None, sampler: st
     t0 = time.perf_counter()
     # the joint simulations go next to the JSON (the JSON only names the table and the file)
     sims_path = json_path.with_name(json_path.stem + "-simulations.csv.gz") if json_path else None
-    doc = run_forecast(cycle=cycle, office=office, as_of=as_of_date, sampler=sampler, draws=draws,
-                       tune=tune, chains=chains, seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess,
-                       log=lambda m: click.echo(m, err=True), simulations_path=sims_path)
+    doc = run_forecast(
+        cycle=cycle,
+        office=office,
+        as_of=as_of_date,
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        max_rhat=max_rhat,
+        min_ess_bulk=min_ess,
+        log=lambda m: click.echo(m, err=True),
+        simulations_path=sims_path,
+    )
     _print_table(doc)
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,24 +228,34 @@ def _int_list(value: str | None) -> list[int] | None:
 
 
 def _sampler_options(f):
-    for opt in reversed([
-        click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True),
-        click.option("--draws", type=int, default=1000, show_default=True),
-        click.option("--tune", type=int, default=1000, show_default=True),
-        click.option("--chains", type=int, default=2, show_default=True),
-        click.option("--seed", type=int, default=20261127, show_default=True),
-    ]):
+    for opt in reversed(
+        [
+            click.option(
+                "--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True
+            ),
+            click.option("--draws", type=int, default=1000, show_default=True),
+            click.option("--tune", type=int, default=1000, show_default=True),
+            click.option("--chains", type=int, default=2, show_default=True),
+            click.option("--seed", type=int, default=20261127, show_default=True),
+        ]
+    ):
         f = opt(f)
     return f
 
 
 @main.command("backtest")
 @click.option("--cycle", type=int, required=True)
-@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
-              show_default=True)
+@click.option(
+    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
+)
 @click.option("--as-of", "as_of", default=None, help="One as-of date (YYYY-MM-DD) instead of --days-before.")
-@click.option("--days-before", "days_before", default="90,60,30,14,7,1", show_default=True,
-              help="Horizons in days before Election Day.")
+@click.option(
+    "--days-before",
+    "days_before",
+    default="90,60,30,14,7,1",
+    show_default=True,
+    help="Horizons in days before Election Day.",
+)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @_sampler_options
 def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune, chains, seed) -> None:
@@ -210,11 +273,23 @@ def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune,
             date.fromisoformat(as_of)
         except ValueError as exc:
             raise click.BadParameter(f"--as-of {as_of!r} is not a YYYY-MM-DD date") from exc
-    doc = run_backtest_partition(cycle, office, None if as_of else _int_list(days_before), as_of, sampler,
-                                 draws, tune, chains, seed, log=lambda m: click.echo(m, err=True))
+    doc = run_backtest_partition(
+        cycle,
+        office,
+        None if as_of else _int_list(days_before),
+        as_of,
+        sampler,
+        draws,
+        tune,
+        chains,
+        seed,
+        log=lambda m: click.echo(m, err=True),
+    )
     click.echo(format_table(suite_document([doc], data_dir=settings.data_dir)))
     if doc["excluded"]:
-        click.echo(f"excluded {len(doc['excluded'])} race(s): " + ", ".join(e["race_id"] for e in doc["excluded"]))
+        click.echo(
+            f"excluded {len(doc['excluded'])} race(s): " + ", ".join(e["race_id"] for e in doc["excluded"])
+        )
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(doc, indent=2, default=str))
@@ -226,10 +301,17 @@ def backtest(cycle, office, as_of, days_before, json_path, sampler, draws, tune,
 @click.option("--offices", default="president", show_default=True)
 @click.option("--days-before", "days_before", default="1", show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write report.md and PNG plots here.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.md and PNG plots here.",
+)
 @_sampler_options
-def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler, draws, tune, chains, seed) -> None:
+def backtest_suite(
+    cycles, offices, days_before, json_path, report_dir, sampler, draws, tune, chains, seed
+) -> None:
     """Run many backtests and pool them: scores per cycle, office and horizon, calibration, PIT, anchors."""
     from forecast_pipeline.backtest.report import write_report
     from forecast_pipeline.backtest.runner import run_backtest_partition
@@ -246,8 +328,20 @@ def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler,
             if office == "president" and cycle % 4:
                 click.echo(f"skipping {cycle} president: not a presidential year", err=True)
                 continue
-            runs.append(run_backtest_partition(cycle, office, _int_list(days_before), None, sampler, draws,
-                                               tune, chains, seed, log=lambda m: click.echo(m, err=True)))
+            runs.append(
+                run_backtest_partition(
+                    cycle,
+                    office,
+                    _int_list(days_before),
+                    None,
+                    sampler,
+                    draws,
+                    tune,
+                    chains,
+                    seed,
+                    log=lambda m: click.echo(m, err=True),
+                )
+            )
     doc = suite_document(runs, data_dir=settings.data_dir)
     click.echo(format_table(doc))
     if json_path:
@@ -261,11 +355,17 @@ def backtest_suite(cycles, offices, days_before, json_path, report_dir, sampler,
 
 @main.command("report")
 @click.option("--cycle", type=int, required=True, help="Election year, e.g. 2020.")
-@click.option("--office", type=click.Choice(["president", "senate", "governor"]), default="president",
-              show_default=True)
+@click.option(
+    "--office", type=click.Choice(["president", "senate", "governor"]), default="president", show_default=True
+)
 @click.option("--as-of", "as_of", required=True, help="Date of the published forecast (YYYY-MM-DD).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for report.html, races.csv and simulations.csv.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for report.html, races.csv and simulations.csv.",
+)
 def report(cycle: int, office: str, as_of: str, out_dir: Path) -> None:
     """Write the HTML report (works offline) and CSV exports of a published forecast."""
     from forecast_pipeline.report.build import ReportError, build_report
@@ -294,11 +394,21 @@ def _states(value: str | None) -> list[str] | None:
 
 
 @voterfile.command("generate")
-@click.option("--fraction", type=float, default=0.01, show_default=True,
-              help="Share of the census population drawn (0.01 = a 1% file, about 2.2M people for 2012).")
+@click.option(
+    "--fraction",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Share of the census population drawn (0.01 = a 1% file, about 2.2M people for 2012).",
+)
 @click.option("--seed", type=int, default=20261127, show_default=True)
-@click.option("--cycle", "cycles", default="2012", show_default=True,
-              help="Comma-separated snapshot cycles: 2004 and 2012 use The Upshot frames, others are raked to the ACS.")
+@click.option(
+    "--cycle",
+    "cycles",
+    default="2012",
+    show_default=True,
+    help="Comma-separated snapshot cycles: 2004 and 2012 use The Upshot frames, others are raked to the ACS.",
+)
 @click.option("--states", default=None, help="Comma-separated state codes (default: all 50 + DC).")
 def voterfile_generate(fraction: float, seed: int, cycles: str, states: str | None) -> None:
     """Generate the voter file and stream it into PostgreSQL (COPY), state by state."""
@@ -308,11 +418,20 @@ def voterfile_generate(fraction: float, seed: int, cycles: str, states: str | No
     engine = _engine(settings)
     for cycle in _int_list(cycles) or []:
         t0 = time.perf_counter()
-        res = generate_to_db(engine, settings.data_dir, cycle, fraction, seed, _states(states),
-                             log=lambda m: click.echo(m, err=True))
-        click.echo(f"{cycle}: {sum(r.people for r in res)} people, {sum(r.voters for r in res)} registered voters, "
-                   f"{sum(r.history_rows for r in res)} vote-history rows in {len(res)} state(s) "
-                   f"({time.perf_counter() - t0:.0f}s)")
+        res = generate_to_db(
+            engine,
+            settings.data_dir,
+            cycle,
+            fraction,
+            seed,
+            _states(states),
+            log=lambda m: click.echo(m, err=True),
+        )
+        click.echo(
+            f"{cycle}: {sum(r.people for r in res)} people, {sum(r.voters for r in res)} registered voters, "
+            f"{sum(r.history_rows for r in res)} vote-history rows in {len(res)} state(s) "
+            f"({time.perf_counter() - t0:.0f}s)"
+        )
 
 
 @voterfile.command("aggregate")
@@ -328,9 +447,16 @@ def voterfile_aggregate(cycles: str) -> None:
 
 
 @voterfile.command("mrp")
-@click.option("--cycle", "cycles", default="2004,2012", show_default=True,
-              help="Post-stratification cycles (their voter files must be aggregated).")
-@click.option("--survey-cycle", type=int, default=None, help="Survey to fit (default: latest at or before the cycle).")
+@click.option(
+    "--cycle",
+    "cycles",
+    default="2004,2012",
+    show_default=True,
+    help="Post-stratification cycles (their voter files must be aggregated).",
+)
+@click.option(
+    "--survey-cycle", type=int, default=None, help="Survey to fit (default: latest at or before the cycle)."
+)
 @click.option("--sample-size", type=int, default=None, help="Fit on a random subsample of respondents.")
 @_sampler_options
 def voterfile_mrp(cycles, survey_cycle, sample_size, sampler, draws, tune, chains, seed) -> None:
@@ -340,32 +466,52 @@ def voterfile_mrp(cycles, survey_cycle, sample_size, sampler, draws, tune, chain
     settings = Settings.from_env()
     engine = _engine(settings)
     for cycle in _int_list(cycles) or []:
-        doc = run_mrp(engine, settings.data_dir, cycle, survey_cycle, sampler, draws, tune, chains, seed, sample_size)
-        click.echo(f"{cycle} (survey {doc['survey_cycle']}, {doc['n_respondents']} respondents): "
-                   f"max r-hat {doc['max_rhat']:.3f}, min ESS {doc['min_ess_bulk']:.0f}, "
-                   f"divergences {doc['divergences']}, sampling {doc['sampling_seconds']:.0f}s")
+        doc = run_mrp(
+            engine, settings.data_dir, cycle, survey_cycle, sampler, draws, tune, chains, seed, sample_size
+        )
+        click.echo(
+            f"{cycle} (survey {doc['survey_cycle']}, {doc['n_respondents']} respondents): "
+            f"max r-hat {doc['max_rhat']:.3f}, min ESS {doc['min_ess_bulk']:.0f}, "
+            f"divergences {doc['divergences']}, sampling {doc['sampling_seconds']:.0f}s"
+        )
         if doc["rmse_mrp"] is not None:
-            click.echo(f"  state RMSE vs certified result ({doc['n_states_scored']} states with respondents): "
-                       f"MRP {doc['rmse_mrp']:.4f}, raw survey means {doc['rmse_raw']:.4f}")
+            click.echo(
+                f"  state RMSE vs certified result ({doc['n_states_scored']} states with respondents): "
+                f"MRP {doc['rmse_mrp']:.4f}, raw survey means {doc['rmse_raw']:.4f}"
+            )
 
 
 @voterfile.command("run")
 @click.option("--fraction", type=float, default=0.01, show_default=True)
 @click.option("--cycle", "cycles", default="2004,2012", show_default=True)
 @click.option("--states", default=None, help="Comma-separated state codes (default: all 50 + DC).")
-@click.option("--sample-size", type=int, default=None, help="Fit the MRP on a random subsample of respondents.")
+@click.option(
+    "--sample-size", type=int, default=None, help="Fit the MRP on a random subsample of respondents."
+)
 @_sampler_options
 def voterfile_run(fraction, cycles, states, sample_size, sampler, draws, tune, chains, seed) -> None:
     """Generate and load the voter file, aggregate it and fit the MRP, through the Dagster assets."""
     from forecast_pipeline.voterfile_runner import run_voterfile_assets
 
     t0 = time.perf_counter()
-    out = run_voterfile_assets(_int_list(cycles) or [], fraction, seed, _states(states), sampler, draws, tune,
-                               chains, sample_size, log=lambda m: click.echo(m, err=True))
+    out = run_voterfile_assets(
+        _int_list(cycles) or [],
+        fraction,
+        seed,
+        _states(states),
+        sampler,
+        draws,
+        tune,
+        chains,
+        sample_size,
+        log=lambda m: click.echo(m, err=True),
+    )
     for key, meta in out.items():
         if key != "checks":
-            click.echo(f"{key}: " + ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
-                                              for k, v in meta.items()))
+            click.echo(
+                f"{key}: "
+                + ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in meta.items())
+            )
     click.echo(f"checks: {out['checks']}")
     click.echo(f"done in {time.perf_counter() - t0:.0f}s", err=True)
 
@@ -375,32 +521,46 @@ def _fmt(x, spec=".3f") -> str:
 
 
 def _print_table(doc: dict) -> None:
-    click.echo(f"\n{doc['cycle']} {doc['office']} forecast as of {doc['as_of']} "
-               f"(model {doc['model_version']}, {doc['n_polls']} polls)")
+    click.echo(
+        f"\n{doc['cycle']} {doc['office']} forecast as of {doc['as_of']} "
+        f"(model {doc['model_version']}, {doc['n_polls']} polls)"
+    )
     click.echo(f"{'race':8s} {'P(D win)':>8s} {'D share':>8s} {'80% interval':>15s} {'actual':>7s}")
     for r in doc["races"]:
         label = r["state"] + (f"-{r['district']}" if r["district"] is not None else "")
-        click.echo(f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
-                   f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
-                   f"{_fmt(r['actual_dem_two_party']):>7s}")
+        click.echo(
+            f"{label:8s} {r['p_dem_win']:8.3f} {r['dem_two_party_mean']:8.3f} "
+            f"  [{r['dem_two_party_q10']:.3f}, {r['dem_two_party_q90']:.3f}] "
+            f"{_fmt(r['actual_dem_two_party']):>7s}"
+        )
     ev, sen = doc.get("electoral_votes"), doc.get("senate")
     if ev:
         tp = sorted((doc.get("tipping_point") or {}).items(), key=lambda kv: -kv[1])[:5]
-        click.echo(f"\nElectoral College: P(D 270+) {ev['p_dem_win']:.3f}, P(269-269) {ev['tie']:.3f}, "
-                   f"D electoral votes mean {ev['mean']:.0f} (80%: {ev['q10']:.0f}-{ev['q90']:.0f})")
+        click.echo(
+            f"\nElectoral College: P(D 270+) {ev['p_dem_win']:.3f}, P(269-269) {ev['tie']:.3f}, "
+            f"D electoral votes mean {ev['mean']:.0f} (80%: {ev['q10']:.0f}-{ev['q90']:.0f})"
+        )
         click.echo("tipping point: " + ", ".join(f"{k} {v:.2f}" for k, v in tp))
     if sen:
-        click.echo(f"\nSenate: P(D control) {sen['p_dem_control']:.3f}, D seats mean {sen['mean']:.1f} "
-                   f"(80%: {sen['q10']:.0f}-{sen['q90']:.0f}); not up: {sen['seats_not_up']}")
+        click.echo(
+            f"\nSenate: P(D control) {sen['p_dem_control']:.3f}, D seats mean {sen['mean']:.1f} "
+            f"(80%: {sen['q10']:.0f}-{sen['q90']:.0f}); not up: {sen['seats_not_up']}"
+        )
     d, s = doc["diagnostics"], doc["scores"]
-    click.echo(f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
-               f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s")
-    click.echo(f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
-               f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}")
+    click.echo(
+        f"\ndiagnostics: max r-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
+        f"divergences {d['divergences']}, sampling {d['sampling_seconds']:.0f}s"
+    )
+    click.echo(
+        f"scores ({s.get('n_races_scored', 0)} races with results): Brier {_fmt(s['brier'], '.4f')}, "
+        f"two-party RMSE {_fmt(s['rmse_two_party'], '.4f')}"
+    )
     if not doc["published"]:
         why = str(doc.get("check_description")).removeprefix("NOT PUBLISHED: ")
-        click.echo(f"NOT PUBLISHED: the convergence check failed ({why}); stored as failed run "
-                   f"{doc.get('failed_run_id')}, the published forecast is unchanged")
+        click.echo(
+            f"NOT PUBLISHED: the convergence check failed ({why}); stored as failed run "
+            f"{doc.get('failed_run_id')}, the published forecast is unchanged"
+        )
 
 
 if __name__ == "__main__":

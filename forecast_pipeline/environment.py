@@ -31,6 +31,7 @@ TOPLINE = Path("fivethirtyeight-data") / "congress-generic-ballot" / "generic_to
 WINDOW_DAYS = 30
 MIN_POLLSTERS = 3
 
+
 @dataclass(frozen=True)
 class Environment:
     dem_two_party: float  # generic-ballot Democratic two-party share as of the date
@@ -91,8 +92,13 @@ def _from_polls(engine: sa.Engine, cycle: int, as_of: date) -> Environment | Non
     by_pollster = share.groupby(polls["pollster"]).mean()
     if len(by_pollster) < MIN_POLLSTERS:
         return None
-    return Environment(float(by_pollster.mean()), f"generic-ballot polls, {WINDOW_DAYS} days, mean of pollsters",
-                       as_of, n_polls=len(polls), n_pollsters=len(by_pollster))
+    return Environment(
+        float(by_pollster.mean()),
+        f"generic-ballot polls, {WINDOW_DAYS} days, mean of pollsters",
+        as_of,
+        n_polls=len(polls),
+        n_pollsters=len(by_pollster),
+    )
 
 
 def generic_environment(

@@ -28,8 +28,16 @@ USER_FUNDAMENTALS = Path(__file__).with_name("fundamentals.csv")
 
 # Party of the sitting president on Election Day of each even year (public record; known before
 # every election it is used for).
-_PRESIDENT_PARTY_FROM = ((1977, "D"), (1981, "R"), (1993, "D"), (2001, "R"), (2009, "D"), (2017, "R"),
-                         (2021, "D"), (2025, "R"))
+_PRESIDENT_PARTY_FROM = (
+    (1977, "D"),
+    (1981, "R"),
+    (1993, "D"),
+    (2001, "R"),
+    (2009, "D"),
+    (2017, "R"),
+    (2021, "D"),
+    (2025, "R"),
+)
 
 
 def president_party(cycle: int) -> str:
@@ -49,7 +57,9 @@ def _logit(p):
 def _potus_file(data_dir: str) -> pd.DataFrame:
     path = Path(data_dir) / ECONOMIST_DIR / "potus_results_76_16.csv"
     if not path.exists():
-        raise FileNotFoundError(f"{path}: needed for the presidential history (run `forecast-pipeline data fetch`)")
+        raise FileNotFoundError(
+            f"{path}: needed for the presidential history (run `forecast-pipeline data fetch`)"
+        )
     df = pd.read_csv(path)
     df = df.rename(columns={"year": "cycle"})
     df["dem_two_party"] = df["dem"] / (df["dem"] + df["rep"])
@@ -57,8 +67,9 @@ def _potus_file(data_dir: str) -> pd.DataFrame:
     return df[["cycle", "state", "dem_two_party", "two_party_votes"]]
 
 
-def presidential_history(data_dir: str | Path, before_cycle: int, later_results: pd.DataFrame | None = None
-                         ) -> pd.DataFrame:
+def presidential_history(
+    data_dir: str | Path, before_cycle: int, later_results: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """cycle, state, dem_two_party, two_party_votes for every presidential election before
     ``before_cycle``. ``later_results`` (same columns) supplies cycles after 2016 from the database."""
     df = _potus_file(str(Path(data_dir).resolve()))
@@ -77,8 +88,11 @@ def state_leans(hist: pd.DataFrame) -> pd.DataFrame:
     """cycle x state table of logit(state share) - logit(national share)."""
     nat = national_share(hist)
     t = hist.pivot(index="cycle", columns="state", values="dem_two_party")
-    return pd.DataFrame(_logit(t.to_numpy()) - _logit(nat.reindex(t.index).to_numpy())[:, None],
-                        index=t.index, columns=t.columns)
+    return pd.DataFrame(
+        _logit(t.to_numpy()) - _logit(nat.reindex(t.index).to_numpy())[:, None],
+        index=t.index,
+        columns=t.columns,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -88,14 +102,16 @@ def abramowitz(data_dir: str) -> pd.DataFrame:
     one term). 1948-2016 from the shared file, later years from the user-maintained table."""
     path = Path(data_dir) / ECONOMIST_DIR / "abramowitz_data.csv"
     df = pd.read_csv(path)
-    out = pd.DataFrame({
-        "year": df["year"].astype(int),
-        "inc_party": np.where(df["deminc"] == 1, "D", "R"),
-        "incvote": df["incvote"].astype(float),
-        "juneapp": df["juneapp"].astype(float),
-        "q2gdp": df["q2gdp"].astype(float),
-        "term1": df["term1"].astype(int),
-    })
+    out = pd.DataFrame(
+        {
+            "year": df["year"].astype(int),
+            "inc_party": np.where(df["deminc"] == 1, "D", "R"),
+            "incvote": df["incvote"].astype(float),
+            "juneapp": df["juneapp"].astype(float),
+            "q2gdp": df["q2gdp"].astype(float),
+            "term1": df["term1"].astype(int),
+        }
+    )
     user = pd.read_csv(USER_FUNDAMENTALS, comment="#")
     user = user[~user["year"].isin(out["year"])]
     return pd.concat([out, user[[c for c in out.columns if c in user.columns]]], ignore_index=True)
@@ -134,17 +150,19 @@ def acs_race_shares(data_dir: str, year: int) -> pd.DataFrame:
     else:
         xwalk = pd.read_csv(Path(data_dir) / ECONOMIST_DIR / "state_region_crosswalk.csv")
         by_fips = dict(zip(xwalk["state_fips"].astype(int), xwalk["state_abb"], strict=True))
-        fips = (df["GEO_ID"].astype(str).str[-2:] if "GEO_ID" in df.columns else df["state"])
+        fips = df["GEO_ID"].astype(str).str[-2:] if "GEO_ID" in df.columns else df["state"]
         usps = pd.to_numeric(fips, errors="coerce").map(by_fips)
     df = df[usps.notna()].copy()
     df["_usps"] = usps[usps.notna()]
     total = pd.to_numeric(df["B03002_001E"])
-    out = pd.DataFrame({
-        "white": pd.to_numeric(df["B03002_003E"]) / total,
-        "black": pd.to_numeric(df["B03002_004E"]) / total,
-        "asian": pd.to_numeric(df["B03002_006E"]) / total,
-        "hispanic": pd.to_numeric(df["B03002_012E"]) / total,
-    })
+    out = pd.DataFrame(
+        {
+            "white": pd.to_numeric(df["B03002_003E"]) / total,
+            "black": pd.to_numeric(df["B03002_004E"]) / total,
+            "asian": pd.to_numeric(df["B03002_006E"]) / total,
+            "hispanic": pd.to_numeric(df["B03002_012E"]) / total,
+        }
+    )
     out.index = df["_usps"].to_numpy()
     return out.sort_index()
 

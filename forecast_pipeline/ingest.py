@@ -38,7 +38,7 @@ REJECT_TABLE_COLUMNS = ["load_id", "source", "line_no", "kind", "field", "reason
 class LoadReport:
     source: str
     layout: str
-    status: str          # "loaded", "unchanged", or "failed" (the file could not be read; see error)
+    status: str  # "loaded", "unchanged", or "failed" (the file could not be read; see error)
     rows_read: int
     rows_loaded: int
     rows_rejected: int
@@ -99,13 +99,17 @@ def _copy(conn: sa.Connection, table: str, frame: pd.DataFrame, columns: list[st
 
 
 def _already_loaded(conn: sa.Connection, source: str, sha: str) -> dict | None:
-    row = conn.execute(
-        sa.text(
-            "SELECT layout, rows_read, rows_loaded, rows_rejected, answer_rows FROM ops.load_runs "
-            "WHERE source = :s AND sha256 = :h AND status = 'loaded' ORDER BY load_id DESC LIMIT 1"
-        ),
-        {"s": source, "h": sha},
-    ).mappings().first()
+    row = (
+        conn.execute(
+            sa.text(
+                "SELECT layout, rows_read, rows_loaded, rows_rejected, answer_rows FROM ops.load_runs "
+                "WHERE source = :s AND sha256 = :h AND status = 'loaded' ORDER BY load_id DESC LIMIT 1"
+            ),
+            {"s": source, "h": sha},
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -122,8 +126,15 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
             "INSERT INTO ops.load_runs (source, layout, sha256, rows_read, rows_loaded, rows_rejected,"
             " answer_rows, status) VALUES (:s, :l, :h, :r, :ok, :bad, :n, 'running') RETURNING load_id"
         ),
-        {"s": result.source, "l": result.layout, "h": sha, "r": result.rows_read, "ok": loaded_lines,
-         "bad": result.rejected_lines, "n": len(accepted)},
+        {
+            "s": result.source,
+            "l": result.layout,
+            "h": sha,
+            "r": result.rows_read,
+            "ok": loaded_lines,
+            "bad": result.rejected_lines,
+            "n": len(accepted),
+        },
     ).scalar_one()
     if _is_results(result):
         conn.execute(sa.text("DELETE FROM raw.results WHERE source = :s"), {"s": result.source})
@@ -210,25 +221,46 @@ def load_files(
             except BadInputError as exc:
                 with engine.begin() as conn:
                     store_failure(conn, source, sha, str(exc))
-                reports.append(LoadReport(source, "unknown", "failed", 0, 0, 0, 0, time.perf_counter() - t0,
-                                          error=str(exc)))
+                reports.append(
+                    LoadReport(
+                        source, "unknown", "failed", 0, 0, 0, 0, time.perf_counter() - t0, error=str(exc)
+                    )
+                )
                 if progress:
                     progress(reports[-1])
                 continue
             if _is_results(result):
                 results_frames.append(result.accepted)
         if prior is not None:
-            reports.append(LoadReport(source, prior["layout"], "unchanged", prior["rows_read"],
-                                      prior["rows_loaded"], prior["rows_rejected"], prior["answer_rows"],
-                                      time.perf_counter() - t0))
+            reports.append(
+                LoadReport(
+                    source,
+                    prior["layout"],
+                    "unchanged",
+                    prior["rows_read"],
+                    prior["rows_loaded"],
+                    prior["rows_rejected"],
+                    prior["answer_rows"],
+                    time.perf_counter() - t0,
+                )
+            )
         else:
             assert result is not None
             with engine.begin() as conn:
                 store(conn, result, sha)
             changed = True
-            reports.append(LoadReport(source, result.layout, "loaded", result.rows_read,
-                                      int(result.accepted["line_no"].nunique()) if len(result.accepted) else 0,
-                                      result.rejected_lines, len(result.accepted), time.perf_counter() - t0))
+            reports.append(
+                LoadReport(
+                    source,
+                    result.layout,
+                    "loaded",
+                    result.rows_read,
+                    int(result.accepted["line_no"].nunique()) if len(result.accepted) else 0,
+                    result.rejected_lines,
+                    len(result.accepted),
+                    time.perf_counter() - t0,
+                )
+            )
         if progress:
             progress(reports[-1])
     if changed or not _core_populated(engine):
@@ -250,10 +282,17 @@ def source_conflicts(engine: sa.Engine, sample: int = 20) -> tuple[pd.DataFrame,
     """Polls carried by more than one source: conflicts per field, a sample of them, and how many
     such polls there are (each is stored once in core.polls, see rebuild_core.sql)."""
     with engine.connect() as conn:
-        summary = pd.read_sql(sa.text(
-            "SELECT source_a, source_b, field, count(*) AS conflicts FROM ops.poll_source_conflicts "
-            "GROUP BY source_a, source_b, field ORDER BY source_a, source_b, field"), conn)
-        rows = pd.read_sql(sa.text(
-            "SELECT * FROM ops.poll_source_conflicts ORDER BY poll_key, field LIMIT :n"), conn, params={"n": sample})
+        summary = pd.read_sql(
+            sa.text(
+                "SELECT source_a, source_b, field, count(*) AS conflicts FROM ops.poll_source_conflicts "
+                "GROUP BY source_a, source_b, field ORDER BY source_a, source_b, field"
+            ),
+            conn,
+        )
+        rows = pd.read_sql(
+            sa.text("SELECT * FROM ops.poll_source_conflicts ORDER BY poll_key, field LIMIT :n"),
+            conn,
+            params={"n": sample},
+        )
         n_polls = conn.execute(sa.text("SELECT count(*) FROM core.polls WHERE n_sources > 1")).scalar_one()
     return summary, rows, int(n_polls)

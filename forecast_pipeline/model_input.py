@@ -154,8 +154,14 @@ def _impute_sample_size(polls: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_model_input(
-    engine: sa.Engine, cycle: int, office: str, as_of: date, polls: pd.DataFrame | None = None,
-    data_dir=None, with_structure: bool = True, use_mrp: bool = True,
+    engine: sa.Engine,
+    cycle: int,
+    office: str,
+    as_of: date,
+    polls: pd.DataFrame | None = None,
+    data_dir=None,
+    with_structure: bool = True,
+    use_mrp: bool = True,
 ) -> ModelInput:
     """``polls``: already-validated visible polls (the Dagster path); queried when not given.
     ``data_dir``: the raw-data directory with the pre-cycle history (default: FORECAST_DATA_DIR).
@@ -220,10 +226,26 @@ def build_model_input(
     for col in ("mode", "partisan"):
         if col not in polls.columns:
             polls[col] = None
-    polls = polls[
-        ["poll_id", "race_id", "is_national", "pollster", "population", "end_date", "sample_size",
-         "sample_size_imputed", "dem_pct", "rep_pct", "mode", "partisan"]
-    ].sort_values(["end_date", "poll_id"]).reset_index(drop=True)
+    polls = (
+        polls[
+            [
+                "poll_id",
+                "race_id",
+                "is_national",
+                "pollster",
+                "population",
+                "end_date",
+                "sample_size",
+                "sample_size_imputed",
+                "dem_pct",
+                "rep_pct",
+                "mode",
+                "partisan",
+            ]
+        ]
+        .sort_values(["end_date", "poll_id"])
+        .reset_index(drop=True)
+    )
     polls["dem_pct"] = polls["dem_pct"].astype(float)
     polls["rep_pct"] = polls["rep_pct"].astype(float)
     races["office"] = office
@@ -237,8 +259,14 @@ def build_model_input(
         prior_logit, structure = build_structure(engine, data_dir, cycle, as_of, races, use_mrp=use_mrp)
         races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
     return ModelInput(
-        cycle=cycle, office=office, as_of=as_of, election_day=election_day(cycle),
-        races=races, polls=polls, national_prior_dem_share=national_prior, structure=structure,
+        cycle=cycle,
+        office=office,
+        as_of=as_of,
+        election_day=election_day(cycle),
+        races=races,
+        polls=polls,
+        national_prior_dem_share=national_prior,
+        structure=structure,
     )
 
 
@@ -267,14 +295,26 @@ JOINT_OFFICES = ("president", "senate", "governor")
 
 def offices_in_cycle(engine: sa.Engine, cycle: int) -> list[str]:
     with engine.connect() as conn:
-        found = set(conn.execute(
-            sa.text("SELECT DISTINCT office FROM core.races WHERE cycle = :c AND district IS NULL AND state <> 'US'"),
-            {"c": cycle}).scalars())
+        found = set(
+            conn.execute(
+                sa.text(
+                    "SELECT DISTINCT office FROM core.races WHERE cycle = :c AND district IS NULL AND state <> 'US'"
+                ),
+                {"c": cycle},
+            ).scalars()
+        )
     return [o for o in JOINT_OFFICES if o in found]
 
 
-def build_joint_input(engine: sa.Engine, cycle: int, as_of: date, offices: list[str] | None = None,
-                      data_dir=None, race_filter=None, use_mrp: bool = True) -> ModelInput:
+def build_joint_input(
+    engine: sa.Engine,
+    cycle: int,
+    as_of: date,
+    offices: list[str] | None = None,
+    data_dir=None,
+    race_filter=None,
+    use_mrp: bool = True,
+) -> ModelInput:
     """President, Senate and governor races of one cycle in one ModelInput (office "all"): they share
     the national environment and each state's polling error through the structure's cross-office
     correlation. ``race_filter``: optional callable (race_id -> bool) applied before the structure
@@ -293,9 +333,17 @@ def build_joint_input(engine: sa.Engine, cycle: int, as_of: date, offices: list[
     races.loc[races["office"] != "president", "turnout_weight"] = 0.0
     polls = polls.drop_duplicates("poll_id").sort_values(["end_date", "poll_id"]).reset_index(drop=True)
     races = races.sort_values(["office", "race_id"]).reset_index(drop=True)
-    prior_logit, structure = build_structure(engine, data_dir or Settings.from_env().data_dir, cycle, as_of, races,
-                                             use_mrp=use_mrp)
+    prior_logit, structure = build_structure(
+        engine, data_dir or Settings.from_env().data_dir, cycle, as_of, races, use_mrp=use_mrp
+    )
     races["prior_dem_share"] = 1.0 / (1.0 + np.exp(-prior_logit))
-    return ModelInput(cycle=cycle, office="all", as_of=as_of, election_day=election_day(cycle), races=races,
-                      polls=polls, national_prior_dem_share=parts[0].national_prior_dem_share,
-                      structure=structure)
+    return ModelInput(
+        cycle=cycle,
+        office="all",
+        as_of=as_of,
+        election_day=election_day(cycle),
+        races=races,
+        polls=polls,
+        national_prior_dem_share=parts[0].national_prior_dem_share,
+        structure=structure,
+    )

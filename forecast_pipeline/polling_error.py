@@ -40,7 +40,9 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
 
     ed = election_day(cycle)
     polls = visible_polls(engine, cycle, office, ed - timedelta(days=1))
-    polls = polls[(polls["state"] != NATIONAL) & (polls["end_date"] >= pd.Timestamp(ed - timedelta(days=WINDOW_DAYS)))]
+    polls = polls[
+        (polls["state"] != NATIONAL) & (polls["end_date"] >= pd.Timestamp(ed - timedelta(days=WINDOW_DAYS)))
+    ]
     res = two_party_results(engine, cycle, office)
     if polls.empty or res.empty:
         return pd.DataFrame(columns=["race_id", "state", "error", "sampling_var"])
@@ -53,7 +55,8 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     n_tot = g["n"].sum()
     count = g.size()
     out = pd.DataFrame({"avg": avg, "n_tot": n_tot, "count": count, "state": g["state"].first()}).join(
-        res.set_index("race_id")["dem_two_party"], how="inner")
+        res.set_index("race_id")["dem_two_party"], how="inner"
+    )
     out = out[(out["count"] >= MIN_POLLS) & out["avg"].between(0.05, 0.95)]
     logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
     out["error"] = logit(out["dem_two_party"]) - logit(out["avg"])
@@ -71,10 +74,13 @@ def _cached(url: str, cycle: int, office: str) -> pd.DataFrame:
 def historical_errors(engine: sa.Engine, before_cycle: int, first_cycle: int = 1990) -> dict:
     out = {}
     with engine.connect() as conn:
-        pairs = conn.execute(sa.text(
-            "SELECT DISTINCT r.cycle, r.office FROM core.polls p JOIN core.races r USING (race_id) "
-            "WHERE r.cycle >= :f AND r.cycle < :c AND r.cycle % 2 = 0 AND r.office = ANY(:o)"),
-            {"f": first_cycle, "c": before_cycle, "o": list(OFFICES)}).all()
+        pairs = conn.execute(
+            sa.text(
+                "SELECT DISTINCT r.cycle, r.office FROM core.polls p JOIN core.races r USING (race_id) "
+                "WHERE r.cycle >= :f AND r.cycle < :c AND r.cycle % 2 = 0 AND r.office = ANY(:o)"
+            ),
+            {"f": first_cycle, "c": before_cycle, "o": list(OFFICES)},
+        ).all()
     url = engine.url.render_as_string(hide_password=False)
     for cycle, office in sorted(pairs):
         errs = _cached(url, int(cycle), str(office))
@@ -91,8 +97,13 @@ def polling_error_scale(engine: sa.Engine, before_cycle: int, office: str | None
     if office is not None:
         own = {k: v for k, v in historical_errors(engine, before_cycle).items() if k.endswith(f"-{office}")}
         if len(own) >= 2:
-            scale = PollingErrorScale(scale.national_sd_logit, _scale(own).race_sd_logit, scale.n_cycles,
-                                      scale.n_races, scale.by_cycle)
+            scale = PollingErrorScale(
+                scale.national_sd_logit,
+                _scale(own).race_sd_logit,
+                scale.n_cycles,
+                scale.n_races,
+                scale.by_cycle,
+            )
     return scale
 
 

@@ -16,8 +16,16 @@ from forecast_pipeline.models.input import ModelInput
 from forecast_pipeline.publish_outputs import publish_outputs
 
 TABLE_COLUMNS = [
-    "race_id", "state", "district", "p_dem_win", "dem_two_party_mean", "dem_two_party_q10",
-    "dem_two_party_q50", "dem_two_party_q90", "n_polls", "actual_dem_two_party",
+    "race_id",
+    "state",
+    "district",
+    "p_dem_win",
+    "dem_two_party_mean",
+    "dem_two_party_q10",
+    "dem_two_party_q50",
+    "dem_two_party_q90",
+    "n_polls",
+    "actual_dem_two_party",
 ]
 
 
@@ -38,8 +46,9 @@ def score_table(table: pd.DataFrame) -> dict:
     outcome = (known["actual_dem_two_party"] > 0.5).astype(float).to_numpy()
     return {
         "brier": scoring.brier(known["p_dem_win"].to_numpy(float), outcome),
-        "rmse_two_party": scoring.rmse(known["dem_two_party_mean"].to_numpy(float),
-                                       known["actual_dem_two_party"].to_numpy(float)),
+        "rmse_two_party": scoring.rmse(
+            known["dem_two_party_mean"].to_numpy(float), known["actual_dem_two_party"].to_numpy(float)
+        ),
         "n_races_scored": int(len(known)),
     }
 
@@ -58,8 +67,15 @@ def content_hash(table: pd.DataFrame, trend: pd.DataFrame, scores: dict, config_
     return h.hexdigest()
 
 
-def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFrame, scores: dict,
-                     dagster_run_id: str | None = None, posterior_path: str | None = None) -> int:
+def publish_forecast(
+    engine: sa.Engine,
+    inp: ModelInput,
+    idata,
+    table: pd.DataFrame,
+    scores: dict,
+    dagster_run_id: str | None = None,
+    posterior_path: str | None = None,
+) -> int:
     """Write the run, its race rows, trend and scores in one transaction; return the published run id.
 
     * Atomic: the previous published forecast for the same (cycle, office, as_of) is marked superseded
@@ -79,17 +95,25 @@ def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFr
     digest = content_hash(table, trend, scores, attrs.get("config_hash"))
     key = {"c": inp.cycle, "o": inp.office, "d": inp.as_of}
     with engine.begin() as conn:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                     {"k": _lock_key(inp.cycle, inp.office, inp.as_of)})
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+            {"k": _lock_key(inp.cycle, inp.office, inp.as_of)},
+        )
         current = conn.execute(
-            sa.text("SELECT run_id, content_sha256 FROM forecast.runs "
-                    "WHERE cycle = :c AND office = :o AND as_of = :d AND status = 'published'"), key,
+            sa.text(
+                "SELECT run_id, content_sha256 FROM forecast.runs "
+                "WHERE cycle = :c AND office = :o AND as_of = :d AND status = 'published'"
+            ),
+            key,
         ).first()
         if current is not None and current.content_sha256 == digest:
             return int(current.run_id)
         conn.execute(
-            sa.text("UPDATE forecast.runs SET status = 'superseded' "
-                    "WHERE cycle = :c AND office = :o AND as_of = :d AND status = 'published'"), key,
+            sa.text(
+                "UPDATE forecast.runs SET status = 'superseded' "
+                "WHERE cycle = :c AND office = :o AND as_of = :d AND status = 'published'"
+            ),
+            key,
         )
         pause_point("publish:after_supersede")
         run_id = conn.execute(
@@ -99,12 +123,21 @@ def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFr
                 " dagster_run_id, diagnostics, content_sha256) VALUES (:c, :o, :d, :mt, :mv, :h, 'published',"
                 " :rh, :ess, :div, :sec, :n, :p, :dr, CAST(:diag AS jsonb), :sha) RETURNING run_id"
             ),
-            {**key, "mt": attrs.get("model_type"),
-             "mv": attrs.get("model_version"), "h": attrs.get("config_hash"),
-             "rh": float(diag["max_rhat"]), "ess": float(diag["min_ess_bulk"]),
-             "div": int(diag["divergences"]), "sec": float(diag["sampling_seconds"]),
-             "n": len(inp.polls), "p": posterior_path, "dr": dagster_run_id,
-             "diag": json.dumps(_json_safe(diag)), "sha": digest},
+            {
+                **key,
+                "mt": attrs.get("model_type"),
+                "mv": attrs.get("model_version"),
+                "h": attrs.get("config_hash"),
+                "rh": float(diag["max_rhat"]),
+                "ess": float(diag["min_ess_bulk"]),
+                "div": int(diag["divergences"]),
+                "sec": float(diag["sampling_seconds"]),
+                "n": len(inp.polls),
+                "p": posterior_path,
+                "dr": dagster_run_id,
+                "diag": json.dumps(_json_safe(diag)),
+                "sha": digest,
+            },
         ).scalar_one()
         rows = table.assign(run_id=run_id).replace({np.nan: None})
         conn.execute(
@@ -123,7 +156,10 @@ def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFr
                     "INSERT INTO forecast.race_trend (run_id, race_id, day, dem_two_party_mean,"
                     " dem_two_party_q10, dem_two_party_q90) VALUES (:run_id, :race_id, :day, :mean, :q10, :q90)"
                 ),
-                [_plain(r) for r in trend.assign(run_id=run_id).rename(columns={"date": "day"}).to_dict("records")],
+                [
+                    _plain(r)
+                    for r in trend.assign(run_id=run_id).rename(columns={"date": "day"}).to_dict("records")
+                ],
             )
         conn.execute(
             sa.text("INSERT INTO forecast.scores (run_id, metric, value) VALUES (:r, :m, :v)"),
@@ -134,9 +170,17 @@ def publish_forecast(engine: sa.Engine, inp: ModelInput, idata, table: pd.DataFr
     return int(run_id)
 
 
-def record_failed_run(engine: sa.Engine, cycle: int, office: str, as_of, idata, reason: str,
-                      n_polls: int | None = None, dagster_run_id: str | None = None,
-                      thresholds: dict | None = None) -> int:
+def record_failed_run(
+    engine: sa.Engine,
+    cycle: int,
+    office: str,
+    as_of,
+    idata,
+    reason: str,
+    n_polls: int | None = None,
+    dagster_run_id: str | None = None,
+    thresholds: dict | None = None,
+) -> int:
     """Store a fit that failed the convergence gate: status 'failed', its diagnostics (JSON, with the
     thresholds it was held to) and the reason. It writes no forecast rows and leaves the published
     forecast for (cycle, office, as_of), if any, untouched."""
@@ -145,19 +189,32 @@ def record_failed_run(engine: sa.Engine, cycle: int, office: str, as_of, idata, 
     diag = diagnostics(idata)
     attrs = idata.attrs
     with engine.begin() as conn:
-        return int(conn.execute(
-            sa.text(
-                "INSERT INTO forecast.runs (cycle, office, as_of, model_type, model_version, config_hash,"
-                " status, max_rhat, min_ess_bulk, divergences, sampling_seconds, n_polls, dagster_run_id,"
-                " diagnostics, failure_reason) VALUES (:c, :o, :d, :mt, :mv, :h, 'failed', :rh, :ess, :div,"
-                " :sec, :n, :dr, CAST(:diag AS jsonb), :why) RETURNING run_id"
-            ),
-            {"c": cycle, "o": office, "d": as_of, "mt": attrs.get("model_type"), "mv": attrs.get("model_version"),
-             "h": attrs.get("config_hash"), "rh": _num(diag["max_rhat"]), "ess": _num(diag["min_ess_bulk"]),
-             "div": int(diag["divergences"]), "sec": _num(diag["sampling_seconds"]), "n": n_polls,
-             "dr": dagster_run_id, "why": reason,
-             "diag": json.dumps(_json_safe({**diag, "thresholds": thresholds or {}}))},
-        ).scalar_one())
+        return int(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO forecast.runs (cycle, office, as_of, model_type, model_version, config_hash,"
+                    " status, max_rhat, min_ess_bulk, divergences, sampling_seconds, n_polls, dagster_run_id,"
+                    " diagnostics, failure_reason) VALUES (:c, :o, :d, :mt, :mv, :h, 'failed', :rh, :ess, :div,"
+                    " :sec, :n, :dr, CAST(:diag AS jsonb), :why) RETURNING run_id"
+                ),
+                {
+                    "c": cycle,
+                    "o": office,
+                    "d": as_of,
+                    "mt": attrs.get("model_type"),
+                    "mv": attrs.get("model_version"),
+                    "h": attrs.get("config_hash"),
+                    "rh": _num(diag["max_rhat"]),
+                    "ess": _num(diag["min_ess_bulk"]),
+                    "div": int(diag["divergences"]),
+                    "sec": _num(diag["sampling_seconds"]),
+                    "n": n_polls,
+                    "dr": dagster_run_id,
+                    "why": reason,
+                    "diag": json.dumps(_json_safe({**diag, "thresholds": thresholds or {}})),
+                },
+            ).scalar_one()
+        )
 
 
 def _num(value) -> float | None:

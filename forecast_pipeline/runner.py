@@ -37,26 +37,46 @@ def run_forecast(
     settings = Settings.from_env()
     log(f"database: {redact_url(database_url(settings))}")
     log(f"data: {settings.data_dir}")
-    target = ForecastTarget(cycle=cycle, office=office, as_of=as_of.isoformat(), sampler=sampler,
-                            draws=draws, tune=tune, chains=chains, cores=min(chains, os.cpu_count() or 1),
-                            seed=seed, max_rhat=max_rhat, min_ess_bulk=min_ess_bulk)
+    target = ForecastTarget(
+        cycle=cycle,
+        office=office,
+        as_of=as_of.isoformat(),
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=min(chains, os.cpu_count() or 1),
+        seed=seed,
+        max_rhat=max_rhat,
+        min_ess_bulk=min_ess_bulk,
+    )
     resources = default_resources(artifacts_dir, target)
     # The forecast path unpartitioned: the forecast comes from the target resource, not a partition.
     forecast_assets, forecast_checks = build_forecast_assets(None)
     ASSETS, CHECKS = [raw_polls, *forecast_assets], [load_reconciles, *forecast_checks]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    log(f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "
-        f"({sampler}, {chains} chains x {tune}+{draws})...")
+    log(
+        f"materializing {len(ASSETS)} assets for {cycle} {office} as of {as_of} "
+        f"({sampler}, {chains} chains x {tune}+{draws})..."
+    )
     level = os.environ.get("FORECAST_DAGSTER_LOG_LEVEL", "WARNING")
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    result = dg.materialize([*ASSETS, *CHECKS], resources=resources, instance=instance, run_config=run_config,
-                            raise_on_error=False)
+    result = dg.materialize(
+        [*ASSETS, *CHECKS],
+        resources=resources,
+        instance=instance,
+        run_config=run_config,
+        raise_on_error=False,
+    )
 
     checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
     conv = checks_by_name.get("convergence")
     # A failed blocking check shows up as a failed step too; that outcome is "not published", not a crash.
-    failed_steps = [e.step_key for e in result.all_events
-                    if e.event_type_value == "STEP_FAILURE" and not e.step_key.endswith("_convergence")]
+    failed_steps = [
+        e.step_key
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and not e.step_key.endswith("_convergence")
+    ]
     if failed_steps:
         raise RuntimeError(f"pipeline step(s) failed: {failed_steps}; see the log above")
 
@@ -115,18 +135,24 @@ def run_forecast(
             "dem_two_party_q50": float(r.dem_two_party_q50),
             "dem_two_party_q90": float(r.dem_two_party_q90),
             "n_polls": int(r.n_polls),
-            "actual_dem_two_party": None if pd.isna(r.actual_dem_two_party)
+            "actual_dem_two_party": None
+            if pd.isna(r.actual_dem_two_party)
             else float(r.actual_dem_two_party),
         }
         for r in table.itertuples()
     ]
-    doc["scores"] = {"brier": scores["brier"], "rmse_two_party": scores["rmse_two_party"],
-                     "n_races_scored": scores["n_races_scored"]}
+    doc["scores"] = {
+        "brier": scores["brier"],
+        "rmse_two_party": scores["rmse_two_party"],
+        "n_races_scored": scores["n_races_scored"],
+    }
     _add_simulation_outputs(doc, settings, inp, posterior, published, simulations_path, log)
     return doc
 
 
-def _add_simulation_outputs(doc: dict, settings, inp, posterior, published: bool, simulations_path, log) -> None:
+def _add_simulation_outputs(
+    doc: dict, settings, inp, posterior, published: bool, simulations_path, log
+) -> None:
     """New keys: per race ``poll_weight``; ``trend``; ``electoral_votes``, ``tipping_point``, ``senate``
     and ``simulations`` (the stored table's reference, not its rows). Computed as publish_outputs
     computes the stored tables (same seed), so the document and forecast.* agree."""
@@ -148,7 +174,9 @@ def _add_simulation_outputs(doc: dict, settings, inp, posterior, published: bool
     doc["trend"] = {
         "dates": [str(d)[:10] for d in dates],
         "races": {
-            str(rid): {k: [round(float(v), 5) for v in g.sort_values("date")[k]] for k in ("mean", "q10", "q90")}
+            str(rid): {
+                k: [round(float(v), 5) for v in g.sort_values("date")[k]] for k in ("mean", "q10", "q90")
+            }
             for rid, g in trend.groupby("race_id")
         },
     }
@@ -157,8 +185,10 @@ def _add_simulation_outputs(doc: dict, settings, inp, posterior, published: bool
     if published:
         with engine.connect() as conn:
             run_id = conn.execute(
-                sa.text("SELECT run_id FROM forecast.runs WHERE cycle = :c AND office = :o AND as_of = :d "
-                        "AND status = 'published'"),
+                sa.text(
+                    "SELECT run_id FROM forecast.runs WHERE cycle = :c AND office = :o AND as_of = :d "
+                    "AND status = 'published'"
+                ),
                 {"c": inp.cycle, "o": inp.office, "d": inp.as_of},
             ).scalar_one()
     csv = None
@@ -167,5 +197,10 @@ def _add_simulation_outputs(doc: dict, settings, inp, posterior, published: bool
         simulations_csv(out, simulations_path)
         csv = str(simulations_path)
         log(f"wrote {csv} ({out.n_sims} simulations x {len(weights)} races)")
-    doc["simulations"] = {"table": "forecast.simulations", "run_id": run_id, "n_sims": out.n_sims,
-                          "n_posterior_draws": out.n_posterior_draws, "csv": csv}
+    doc["simulations"] = {
+        "table": "forecast.simulations",
+        "run_id": run_id,
+        "n_sims": out.n_sims,
+        "n_posterior_draws": out.n_posterior_draws,
+        "csv": csv,
+    }

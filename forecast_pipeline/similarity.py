@@ -34,8 +34,12 @@ N_LEANS = 3
 NUGGET = 0.15
 
 
-def state_features(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None,
-                   mrp_lean: pd.Series | None = None) -> pd.DataFrame:
+def state_features(
+    data_dir: str | Path,
+    cycle: int,
+    later_results: pd.DataFrame | None = None,
+    mrp_lean: pd.Series | None = None,
+) -> pd.DataFrame:
     hist = history.presidential_history(data_dir, cycle, later_results)
     leans = history.state_leans(hist)
     feats = {f"lean_{c}": leans.loc[c] for c in leans.index[-N_LEANS:]}
@@ -62,16 +66,21 @@ def kernel_correlation(features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(k, index=features.index, columns=features.index)
 
 
-def state_correlation(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None,
-                      mrp_lean: pd.Series | None = None) -> pd.DataFrame:
+def state_correlation(
+    data_dir: str | Path,
+    cycle: int,
+    later_results: pd.DataFrame | None = None,
+    mrp_lean: pd.Series | None = None,
+) -> pd.DataFrame:
     return kernel_correlation(state_features(data_dir, cycle, later_results, mrp_lean))
 
 
 _KERNELS: dict = {}
 
 
-def state_correlation_at(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
-                         ) -> pd.DataFrame:
+def state_correlation_at(
+    data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The kernel as it stood at ``cycle`` (``later_results`` of that cycle or after left out),
     memoised on the data it was built from: fits over earlier cycles score each against its own."""
     earlier = None if later_results is None else later_results[later_results["cycle"] < cycle]
@@ -100,8 +109,9 @@ def _lean_change_loglik(changes: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
-def lean_change_weight(data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
-                       ) -> tuple[float, dict]:
+def lean_change_weight(
+    data_dir: str | Path, cycle: int, later_results: pd.DataFrame | None = None
+) -> tuple[float, dict]:
     """Weight w of the similarity kernel K in the correlation of the states' lean changes between
     consecutive presidential elections, w K + (1 - w) I: its maximum-likelihood value pooled over
     the cycles before ``cycle`` (each change scored against the kernel built as of its own cycle),
@@ -121,11 +131,16 @@ def lean_change_weight(data_dir: str | Path, cycle: int, later_results: pd.DataF
         return 1.0, {"weight": 1.0, "cycles": [], "note": "no earlier cycle: the kernel as is"}
     best = int(np.argmax(total))
     w = float(LEAN_WEIGHT_GRID[best])
-    return w, {"weight": w, "cycles": used, "loglik_gain_vs_kernel_only": round(float(total[best] - total[-1]), 3)}
+    return w, {
+        "weight": w,
+        "cycles": used,
+        "loglik_gain_vs_kernel_only": round(float(total[best] - total[-1]), 3),
+    }
 
 
-def race_correlation(state_corr: pd.DataFrame, states: list[str], offices: list[str],
-                     cross_office: float) -> np.ndarray:
+def race_correlation(
+    state_corr: pd.DataFrame, states: list[str], offices: list[str], cross_office: float
+) -> np.ndarray:
     """Correlation between races: the states' correlation times ``cross_office`` when the races are
     for different offices (a Kronecker-style product of two positive-definite matrices, so still
     positive definite). Unknown states (synthetic data) get correlation 0 with the others."""

@@ -23,7 +23,9 @@ DATA_DIR = Path(os.environ.get("FORECAST_DATA_DIR") or PROJECT_ROOT.parent / "sh
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if not DATA_DIR.is_dir():
-        pytest.fail(f"data directory {DATA_DIR} not found: set FORECAST_DATA_DIR or run `forecast-pipeline data fetch`")
+        pytest.fail(
+            f"data directory {DATA_DIR} not found: set FORECAST_DATA_DIR or run `forecast-pipeline data fetch`"
+        )
     return DATA_DIR
 
 

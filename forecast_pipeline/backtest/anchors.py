@@ -35,48 +35,130 @@ FTE_GOVERNORS_FILE = Path("fivethirtyeight-checking-our-work-data") / "governors
 UNLABELLED_VERSION = "unlabelled"  # 2010: one model, forecast_type empty in the file
 
 _ECON_README = "TheEconomist/us-potus-model README.md"
-_ECON_NOTE = ("ANCHORS.md (b) b1; retrospective backtest fit in 2020 (not a live forecast); "
-              "51 units (50 states + DC)")
-_FTE20_SRC = ("538 presidential_state_toplines_2020_nov2.csv (modeldate 11/3/2020) + certified results; "
-              "Brier also mickbransfield.com 2021-12-29")
+_ECON_NOTE = (
+    "ANCHORS.md (b) b1; retrospective backtest fit in 2020 (not a live forecast); 51 units (50 states + DC)"
+)
+_FTE20_SRC = (
+    "538 presidential_state_toplines_2020_nov2.csv (modeldate 11/3/2020) + certified results; "
+    "Brier also mickbransfield.com 2021-12-29"
+)
 _FTE20_NOTE = "ANCHORS.md (b) b1; 538 final 2020 forecast (11/3), 50 states + DC, districts dropped"
 _GOV_SRC = "fivethirtyeight/checking-our-work-data governors_elections.csv"
-_GOV_NOTE = ("ANCHORS.md (b) b3; [computed] Election-Day forecast, Brier per race = (1 - p_winner)^2")
+_GOV_NOTE = "ANCHORS.md (b) b3; [computed] Election-Day forecast, Brier per race = (1 - p_winner)^2"
 
 
 def _rows(source: str, system: str, cycle: int, office: str, note: str, **metrics) -> list[dict]:
-    return [{"source": source, "system": system, "cycle": cycle, "office": office, "metric": m,
-             "value": v, "note": note} for m, v in metrics.items()]
+    return [
+        {
+            "source": source,
+            "system": system,
+            "cycle": cycle,
+            "office": office,
+            "metric": m,
+            "value": v,
+            "note": note,
+        }
+        for m, v in metrics.items()
+    ]
 
 
 PUBLISHED: list[dict] = [
-    *_rows(_ECON_README, "Economist backtest", 2008, "president", _ECON_NOTE,
-           brier=0.0290, brier_ev_weighted=0.0322, rmse_two_party=0.0232, n_correct=49, n_races=51),
-    *_rows(_ECON_README, "Economist backtest", 2012, "president", _ECON_NOTE,
-           brier=0.0193, brier_ev_weighted=0.0324, rmse_two_party=0.0225, n_correct=50, n_races=51),
-    *_rows(_ECON_README, "Economist backtest", 2016, "president", _ECON_NOTE,
-           brier=0.0508, brier_ev_weighted=0.0726, rmse_two_party=0.0272, n_correct=48, n_races=51),
-    *_rows(_FTE20_SRC, "538 (final)", 2020, "president",
-           _FTE20_NOTE + "; Brier published by mickbransfield.com and recomputed in ANCHORS",
-           brier=0.0359, n_correct=49, n_races=51),
-    *_rows(_FTE20_SRC, "538 (final)", 2020, "president",
-           _FTE20_NOTE + "; [computed] by the ANCHORS author (EV-weighted Brier; two-party RMSE = D/(D+R); "
-           "log loss natural log, p clipped to [1e-4, 1-1e-4])",
-           brier_ev_weighted=0.0656, rmse_two_party=0.0277, log_loss=0.126),
-    *_rows(_FTE20_SRC, "538 (final)", 2020, "president",
-           _FTE20_NOTE + "; [computed] coverage of 538's 80% intervals on the MARGIN (47/51), "
-           "not on the two-party share as our coverage_80",
-           coverage_80=0.92),
-    *_rows("mickbransfield.com 2021-12-29", "Economist (final)", 2020, "president",
-           "ANCHORS.md (b) b1; third-party calculation on the Economist's final 11/2-3 forecast",
-           brier=0.0368, n_correct=49, n_races=51),
-    *_rows("538 presidential_poll_averages_2020_nov2.csv (11/3/2020) + certified results",
-           "538 raw polling average", 2020, "president",
-           "ANCHORS.md (b) b1; [computed] baseline: 538's unadjusted state polling average on 11/3, "
-           "two-party RMSE = D/(D+R); n_correct = states where the polling leader won",
-           rmse_two_party=0.0346, n_correct=49, n_races=51),
-    *_rows(_GOV_SRC, "538", 2010, "governor", _GOV_NOTE + "; 37 races; one (unlabelled) model version",
-           brier=0.036, n_races=37),
+    *_rows(
+        _ECON_README,
+        "Economist backtest",
+        2008,
+        "president",
+        _ECON_NOTE,
+        brier=0.0290,
+        brier_ev_weighted=0.0322,
+        rmse_two_party=0.0232,
+        n_correct=49,
+        n_races=51,
+    ),
+    *_rows(
+        _ECON_README,
+        "Economist backtest",
+        2012,
+        "president",
+        _ECON_NOTE,
+        brier=0.0193,
+        brier_ev_weighted=0.0324,
+        rmse_two_party=0.0225,
+        n_correct=50,
+        n_races=51,
+    ),
+    *_rows(
+        _ECON_README,
+        "Economist backtest",
+        2016,
+        "president",
+        _ECON_NOTE,
+        brier=0.0508,
+        brier_ev_weighted=0.0726,
+        rmse_two_party=0.0272,
+        n_correct=48,
+        n_races=51,
+    ),
+    *_rows(
+        _FTE20_SRC,
+        "538 (final)",
+        2020,
+        "president",
+        _FTE20_NOTE + "; Brier published by mickbransfield.com and recomputed in ANCHORS",
+        brier=0.0359,
+        n_correct=49,
+        n_races=51,
+    ),
+    *_rows(
+        _FTE20_SRC,
+        "538 (final)",
+        2020,
+        "president",
+        _FTE20_NOTE + "; [computed] by the ANCHORS author (EV-weighted Brier; two-party RMSE = D/(D+R); "
+        "log loss natural log, p clipped to [1e-4, 1-1e-4])",
+        brier_ev_weighted=0.0656,
+        rmse_two_party=0.0277,
+        log_loss=0.126,
+    ),
+    *_rows(
+        _FTE20_SRC,
+        "538 (final)",
+        2020,
+        "president",
+        _FTE20_NOTE + "; [computed] coverage of 538's 80% intervals on the MARGIN (47/51), "
+        "not on the two-party share as our coverage_80",
+        coverage_80=0.92,
+    ),
+    *_rows(
+        "mickbransfield.com 2021-12-29",
+        "Economist (final)",
+        2020,
+        "president",
+        "ANCHORS.md (b) b1; third-party calculation on the Economist's final 11/2-3 forecast",
+        brier=0.0368,
+        n_correct=49,
+        n_races=51,
+    ),
+    *_rows(
+        "538 presidential_poll_averages_2020_nov2.csv (11/3/2020) + certified results",
+        "538 raw polling average",
+        2020,
+        "president",
+        "ANCHORS.md (b) b1; [computed] baseline: 538's unadjusted state polling average on 11/3, "
+        "two-party RMSE = D/(D+R); n_correct = states where the polling leader won",
+        rmse_two_party=0.0346,
+        n_correct=49,
+        n_races=51,
+    ),
+    *_rows(
+        _GOV_SRC,
+        "538",
+        2010,
+        "governor",
+        _GOV_NOTE + "; 37 races; one (unlabelled) model version",
+        brier=0.036,
+        n_races=37,
+    ),
     *_rows(_GOV_SRC, "538 Lite", 2018, "governor", _GOV_NOTE + "; 36 races", brier=0.079, n_races=36),
     *_rows(_GOV_SRC, "538 Classic", 2018, "governor", _GOV_NOTE + "; 36 races", brier=0.070, n_races=36),
     *_rows(_GOV_SRC, "538 Deluxe", 2018, "governor", _GOV_NOTE + "; 36 races", brier=0.068, n_races=36),
@@ -140,22 +222,29 @@ def fte_governor_forecasts(data_dir: str | Path, cycle: int, version: str = "cla
         r = g[g["party"] == "R"].sort_values("probwin", ascending=False)
         if d.empty or r.empty:
             missing = "D" if d.empty else "R"
-            skipped.append({"state": state, "special": bool(special),
-                            "reason": f"no {missing} candidate in 538's forecast"})
+            skipped.append(
+                {
+                    "state": state,
+                    "special": bool(special),
+                    "reason": f"no {missing} candidate in 538's forecast",
+                }
+            )
             continue
         d0, r0 = d.iloc[0], r.iloc[0]
         winners = g[g["probwin_outcome"] == 1]
-        rows.append({
-            "state": state,
-            "special": bool(special),
-            "p_dem_win": float(d0["probwin"]),
-            "dem_two_party_projected": _two_party(d0["projected_voteshare"], r0["projected_voteshare"]),
-            "actual_dem_two_party": _two_party(d0["actual_voteshare"], r0["actual_voteshare"]),
-            "dem_won": int(d0["probwin_outcome"]),
-            "p_winner": float(winners["probwin"].iloc[0]) if len(winners) else float("nan"),
-            "winner_party": str(winners["party"].iloc[0]) if len(winners) else None,
-            "version": used,
-        })
+        rows.append(
+            {
+                "state": state,
+                "special": bool(special),
+                "p_dem_win": float(d0["probwin"]),
+                "dem_two_party_projected": _two_party(d0["projected_voteshare"], r0["projected_voteshare"]),
+                "actual_dem_two_party": _two_party(d0["actual_voteshare"], r0["actual_voteshare"]),
+                "dem_won": int(d0["probwin_outcome"]),
+                "p_winner": float(winners["probwin"].iloc[0]) if len(winners) else float("nan"),
+                "winner_party": str(winners["party"].iloc[0]) if len(winners) else None,
+                "version": used,
+            }
+        )
     out = pd.DataFrame(rows)
     out.attrs["cycle"] = int(cycle)
     out.attrs["version"] = used

@@ -47,8 +47,15 @@ def _normal_table(races: pd.DataFrame, mean: np.ndarray, sd: float) -> pd.DataFr
     out = races[["race_id"]].copy()
     out["dem_two_party_mean"] = mean
     out["p_dem_win"] = 1 - stats.norm.cdf(0.5, loc=mean, scale=sd)
-    for name, q in [("q025", 0.025), ("q10", 0.10), ("q25", 0.25), ("q50", 0.5), ("q75", 0.75),
-                    ("q90", 0.90), ("q975", 0.975)]:
+    for name, q in [
+        ("q025", 0.025),
+        ("q10", 0.10),
+        ("q25", 0.25),
+        ("q50", 0.5),
+        ("q75", 0.75),
+        ("q90", 0.90),
+        ("q975", 0.975),
+    ]:
         out[name] = mean + sd * z(q)
     return out
 
@@ -78,6 +85,9 @@ def uniform_swing(inp: ModelInput) -> pd.DataFrame:
 def with_normal_crps(table: pd.DataFrame, actual: pd.Series) -> pd.DataFrame:
     t = table.copy()
     a = t["race_id"].map(actual)
-    t["crps"] = np.where(a.notna(), crps_normal(t["dem_two_party_mean"].to_numpy(float), BASELINE_SD,
-                                                 a.fillna(0.5).to_numpy(float)), np.nan)
+    t["crps"] = np.where(
+        a.notna(),
+        crps_normal(t["dem_two_party_mean"].to_numpy(float), BASELINE_SD, a.fillna(0.5).to_numpy(float)),
+        np.nan,
+    )
     return t

@@ -37,6 +37,8 @@ def compare(current: dict[str, dict], reference: dict) -> list[str]:
         for metric in GATED_METRICS:
             limit = ref_scores[metric] + reference["tolerance"][metric]
             if now[metric] > limit:
-                failures.append(f"{key}: {metric} {now[metric]:.4f} > reference {ref_scores[metric]:.4f} "
-                                f"+ tolerance {reference['tolerance'][metric]}")
+                failures.append(
+                    f"{key}: {metric} {now[metric]:.4f} > reference {ref_scores[metric]:.4f} "
+                    f"+ tolerance {reference['tolerance'][metric]}"
+                )
     return failures

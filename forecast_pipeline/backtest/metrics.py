@@ -108,9 +108,13 @@ def calibration_table(p: np.ndarray, outcome: np.ndarray, bins: int = 10) -> pd.
     rows = []
     for b in range(bins):
         m = idx == b
-        rows.append({
-            "bin_low": float(edges[b]), "bin_high": float(edges[b + 1]), "n": int(m.sum()),
-            "mean_predicted": float(p[m].mean()) if m.any() else None,
-            "observed_rate": float(outcome[m].mean()) if m.any() else None,
-        })
+        rows.append(
+            {
+                "bin_low": float(edges[b]),
+                "bin_high": float(edges[b + 1]),
+                "n": int(m.sum()),
+                "mean_predicted": float(p[m].mean()) if m.any() else None,
+                "observed_rate": float(outcome[m].mean()) if m.any() else None,
+            }
+        )
     return pd.DataFrame(rows)

@@ -44,6 +44,7 @@ def _num(x, digits: int = 3) -> str:
 
 # ----------------------------------------------------------------------------------------------- plots
 
+
 def _plot_calibration(doc: dict, path: Path) -> None:
     offs = suite.offices(doc.get("runs", []))
     fig = Figure(figsize=(4.2 * max(1, len(offs)), 4.2))
@@ -90,8 +91,15 @@ def _plot_pit(doc: dict, path: Path) -> None:
         if counts.size and counts.sum() > 0:
             bins = counts.size
             edges = np.linspace(0, 1, bins + 1)
-            ax.bar(edges[:-1], counts, width=1 / bins, align="edge", color="tab:blue", edgecolor="white",
-                   label="races")
+            ax.bar(
+                edges[:-1],
+                counts,
+                width=1 / bins,
+                align="edge",
+                color="tab:blue",
+                edgecolor="white",
+                label="races",
+            )
             ax.axhline(counts.sum() / bins, ls="--", color="black", lw=1, label="uniform (calibrated)")
             ax.legend(fontsize=8, framealpha=0.8, loc="best")
         else:
@@ -123,7 +131,7 @@ def _plot_errors(doc: dict, path: Path) -> None:
     nrow = max(1, int(np.ceil(len(panels) / ncol)))
     fig = Figure(figsize=(4.0 * ncol, nrow * (1.2 + 0.15 * min(n_max, 80))))
     axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
     if not panels:
         axes[0].set_visible(True)
@@ -142,12 +150,22 @@ def _plot_errors(doc: dict, path: Path) -> None:
         order = np.argsort(err)
         y = np.arange(len(order))
         covered = (lo <= 0) & (hi >= 0)
-        for mask, colour, label in ((covered, "tab:blue", "80% interval covers result"),
-                                    (~covered, "tab:red", "result outside 80% interval")):
+        for mask, colour, label in (
+            (covered, "tab:blue", "80% interval covers result"),
+            (~covered, "tab:red", "result outside 80% interval"),
+        ):
             m = mask[order]
             if m.any():
-                ax.errorbar(err[order][m], y[m], xerr=[(err - lo)[order][m], (hi - err)[order][m]], fmt="o",
-                            ms=3, lw=1, color=colour, label=label)
+                ax.errorbar(
+                    err[order][m],
+                    y[m],
+                    xerr=[(err - lo)[order][m], (hi - err)[order][m]],
+                    fmt="o",
+                    ms=3,
+                    lw=1,
+                    color=colour,
+                    label=label,
+                )
         labels = [_race_label(rec) for rec in df.to_dict("records")]
         if len(order) <= 80:
             ax.set_yticks(y, [labels[i] for i in order], fontsize=7)
@@ -167,34 +185,63 @@ def _race_label(rec: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------- report
 
+
 def _md_table(cols: list[str], rows: list[list[str]]) -> str:
-    return "\n".join(["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|",
-                      *("| " + " | ".join(str(c) for c in r) + " |" for r in rows)])
+    return "\n".join(
+        [
+            "| " + " | ".join(cols) + " |",
+            "|" + "|".join("---" for _ in cols) + "|",
+            *("| " + " | ".join(str(c) for c in r) + " |" for r in rows),
+        ]
+    )
 
 
 def _calibration_section(doc: dict) -> list[str]:
-    out = ["## Calibration (pooled over cycles)", "",
-           "P(Dem win) in equal-width bins against the observed share of Democratic wins.", ""]
+    out = [
+        "## Calibration (pooled over cycles)",
+        "",
+        "P(Dem win) in equal-width bins against the observed share of Democratic wins.",
+        "",
+    ]
     for office, by_h in (doc.get("calibration") or {}).items():
         for key in sorted(by_h, key=lambda k: -int(k)):
-            rows = [[f"{r['bin_low']:.1f}–{r['bin_high']:.1f}", r["n"], _num(r.get("mean_predicted")),
-                     _num(r.get("observed_rate"))] for r in by_h[key]]
-            out += [f"### {office}, {_days(key)} ({_cycles(doc, office, key)})", "",
-                    _md_table(["bin", "n", "mean predicted", "observed rate"], rows), ""]
+            rows = [
+                [
+                    f"{r['bin_low']:.1f}–{r['bin_high']:.1f}",
+                    r["n"],
+                    _num(r.get("mean_predicted")),
+                    _num(r.get("observed_rate")),
+                ]
+                for r in by_h[key]
+            ]
+            out += [
+                f"### {office}, {_days(key)} ({_cycles(doc, office, key)})",
+                "",
+                _md_table(["bin", "n", "mean predicted", "observed rate"], rows),
+                "",
+            ]
     return out
 
 
 def _pit_section(doc: dict) -> list[str]:
-    out = ["## PIT histogram (pooled over cycles)", "",
-           "Counts of the PIT of each actual two-party share under its forecast distribution; a calibrated "
-           "forecast gives about n/bins per bin, excess at the ends means intervals too narrow.", ""]
+    out = [
+        "## PIT histogram (pooled over cycles)",
+        "",
+        "Counts of the PIT of each actual two-party share under its forecast distribution; a calibrated "
+        "forecast gives about n/bins per bin, excess at the ends means intervals too narrow.",
+        "",
+    ]
     for office, by_h in (doc.get("pit") or {}).items():
         for key in sorted(by_h, key=lambda k: -int(k)):
             counts = by_h[key]
             bins, n = len(counts), sum(counts)
             cols = [f"{i / bins:.1f}–{(i + 1) / bins:.1f}" for i in range(bins)]
-            out += [f"### {office}, {_days(key)}: n = {n}, uniform = {n / bins:.1f} per bin" if bins else
-                    f"### {office}, {_days(key)}: no PIT values", ""]
+            out += [
+                f"### {office}, {_days(key)}: n = {n}, uniform = {n / bins:.1f} per bin"
+                if bins
+                else f"### {office}, {_days(key)}: no PIT values",
+                "",
+            ]
             if bins:
                 out += [_md_table(cols, [counts]), ""]
     return out
@@ -207,19 +254,45 @@ def _fte_section(doc: dict) -> list[str]:
     rows = []
     for f in fte:
         s = f.get("scores") or {}
-        rows.append([f["cycle"], f.get("version") or "–", _num(s.get("brier"), 4),
-                     _num(s.get("rmse_two_party"), 4), _num(s.get("log_loss"), 3),
-                     f"{s.get('n_correct', '–')}/{s.get('n_races', '–')}" if s else "–",
-                     ", ".join(s.get("unmatched", [])) or "–", f.get("note", "")])
-    return ["## 538 governor forecasts on our races", "",
-            _md_table(["cycle", "538 version", "Brier", "RMSE 2p", "log loss", "correct", "not forecast by 538",
-                       "note"], rows), ""]
+        rows.append(
+            [
+                f["cycle"],
+                f.get("version") or "–",
+                _num(s.get("brier"), 4),
+                _num(s.get("rmse_two_party"), 4),
+                _num(s.get("log_loss"), 3),
+                f"{s.get('n_correct', '–')}/{s.get('n_races', '–')}" if s else "–",
+                ", ".join(s.get("unmatched", [])) or "–",
+                f.get("note", ""),
+            ]
+        )
+    return [
+        "## 538 governor forecasts on our races",
+        "",
+        _md_table(
+            [
+                "cycle",
+                "538 version",
+                "Brier",
+                "RMSE 2p",
+                "log loss",
+                "correct",
+                "not forecast by 538",
+                "note",
+            ],
+            rows,
+        ),
+        "",
+    ]
 
 
 def _excluded_section(doc: dict) -> list[str]:
     out = ["## Excluded races", ""]
-    rows = [[r["cycle"], r["office"], e.get("race_id", "?"), e.get("reason", "")]
-            for r in doc.get("runs", []) for e in (r.get("excluded") or [])]
+    rows = [
+        [r["cycle"], r["office"], e.get("race_id", "?"), e.get("reason", "")]
+        for r in doc.get("runs", [])
+        for e in (r.get("excluded") or [])
+    ]
     out += [_md_table(["cycle", "office", "race", "reason"], rows) if rows else "None.", ""]
     return out
 
@@ -229,13 +302,42 @@ def _diagnostics_section(doc: dict) -> list[str]:
     for r in sorted(doc.get("runs", []), key=lambda r: (r["office"], int(r["cycle"]))):
         for h in sorted(suite.horizons(r), key=lambda h: -int(h["days_before"])):
             d = h.get("diagnostics") or {}
-            rows.append([r["cycle"], r["office"], h["days_before"], h.get("as_of", "–"), h.get("n_polls", "–"),
-                         _num(d.get("max_rhat"), 3), _num(d.get("min_ess_bulk"), 0),
-                         d.get("divergences", "–"), _num(d.get("sampling_seconds"), 0),
-                         h.get("model_version") or r.get("model_version") or "–"])
-    return ["## Sampler diagnostics", "",
-            _md_table(["cycle", "office", "days out", "as of", "polls", "max r-hat", "min ESS (bulk)",
-                       "divergences", "sampling s", "model version"], rows) if rows else "No runs.", ""]
+            rows.append(
+                [
+                    r["cycle"],
+                    r["office"],
+                    h["days_before"],
+                    h.get("as_of", "–"),
+                    h.get("n_polls", "–"),
+                    _num(d.get("max_rhat"), 3),
+                    _num(d.get("min_ess_bulk"), 0),
+                    d.get("divergences", "–"),
+                    _num(d.get("sampling_seconds"), 0),
+                    h.get("model_version") or r.get("model_version") or "–",
+                ]
+            )
+    return [
+        "## Sampler diagnostics",
+        "",
+        _md_table(
+            [
+                "cycle",
+                "office",
+                "days out",
+                "as of",
+                "polls",
+                "max r-hat",
+                "min ESS (bulk)",
+                "divergences",
+                "sampling s",
+                "model version",
+            ],
+            rows,
+        )
+        if rows
+        else "No runs.",
+        "",
+    ]
 
 
 def write_report(doc: dict, out_dir: str | Path) -> Path:
@@ -246,16 +348,30 @@ def write_report(doc: dict, out_dir: str | Path) -> Path:
     _plot_calibration(doc, out / "calibration.png")
     _plot_pit(doc, out / "pit.png")
     _plot_errors(doc, out / "errors.png")
-    lines = ["# Backtest report", "",
-             "Plots: [calibration](calibration.png) · [PIT histogram](pit.png) · [race errors](errors.png)", "",
-             "## Scores", "", suite.format_table(doc), ""]
+    lines = [
+        "# Backtest report",
+        "",
+        "Plots: [calibration](calibration.png) · [PIT histogram](pit.png) · [race errors](errors.png)",
+        "",
+        "## Scores",
+        "",
+        suite.format_table(doc),
+        "",
+    ]
     lines += _calibration_section(doc)
     lines += ["![calibration](calibration.png)", ""]
     lines += _pit_section(doc)
     lines += ["![PIT histogram](pit.png)", ""]
     lines += _fte_section(doc)
-    lines += ["## Race errors", "", "Forecast minus actual Dem two-party share with 80% intervals, horizon "
-              "closest to Election Day, one panel per cycle x office.", "", "![race errors](errors.png)", ""]
+    lines += [
+        "## Race errors",
+        "",
+        "Forecast minus actual Dem two-party share with 80% intervals, horizon "
+        "closest to Election Day, one panel per cycle x office.",
+        "",
+        "![race errors](errors.png)",
+        "",
+    ]
     lines += _excluded_section(doc)
     lines += _diagnostics_section(doc)
     path = out / "report.md"

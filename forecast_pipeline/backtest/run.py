@@ -19,8 +19,10 @@ from forecast_pipeline.races import election_day
 
 DEFAULT_DAYS_BEFORE = (90, 60, 30, 14, 7, 1)
 _Q = {"q025": 0.025, "q10": 0.10, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q90": 0.90, "q975": 0.975}
-EXCLUDED_REASON = ("no Democrat-versus-Republican November general result (top-two same-party, "
-                   "uncontested, or not in the results file)")
+EXCLUDED_REASON = (
+    "no Democrat-versus-Republican November general result (top-two same-party, "
+    "uncontested, or not in the results file)"
+)
 
 
 def as_of_dates(cycle: int, as_of: date | None = None, days_before=None) -> list[tuple[date, int]]:
@@ -80,19 +82,31 @@ def score_table(table: pd.DataFrame, office: str) -> dict:
     return score_races(table, office)
 
 
-def run_horizon(engine: sa.Engine, cycle: int, office: str, as_of: date, days_before: int,
-                sampler: SamplerConfig, priors: PriorConfig, actual: dict[str, float],
-                log: Callable[[str], None] = print) -> tuple[dict, list[dict]]:
+def run_horizon(
+    engine: sa.Engine,
+    cycle: int,
+    office: str,
+    as_of: date,
+    days_before: int,
+    sampler: SamplerConfig,
+    priors: PriorConfig,
+    actual: dict[str, float],
+    log: Callable[[str], None] = print,
+) -> tuple[dict, list[dict]]:
     from forecast_pipeline.models.poll_model import fit
     from forecast_pipeline.models.summarize import diagnostics, race_forecasts
 
     inp, excluded = restrict_to_contested(build_model_input(engine, cycle, office, as_of), actual)
     actual_s = pd.Series(actual)
-    log(f"  {cycle} {office} as of {as_of} ({days_before} days out): {len(inp.races)} races, "
-        f"{len(inp.polls)} polls; sampling...")
+    log(
+        f"  {cycle} {office} as of {as_of} ({days_before} days out): {len(inp.races)} races, "
+        f"{len(inp.polls)} polls; sampling..."
+    )
     idata = fit(inp, sampler, priors)
     diag = diagnostics(idata)
-    n_polls = race_forecasts(idata, inp).set_index("race_id")["n_polls"].reindex(inp.races["race_id"]).to_numpy()
+    n_polls = (
+        race_forecasts(idata, inp).set_index("race_id")["n_polls"].reindex(inp.races["race_id"]).to_numpy()
+    )
     table = _table_from_draws(inp, _share_draws(idata["posterior"], inp), actual_s, n_polls)
     prior_table = _table_from_draws(inp, _share_draws(idata["prior"], inp), actual_s)
     base = {
@@ -114,9 +128,15 @@ def run_horizon(engine: sa.Engine, cycle: int, office: str, as_of: date, days_be
     return horizon, excluded
 
 
-def run_joint_horizon(engine: sa.Engine, cycle: int, as_of: date, days_before: int,
-                      sampler: SamplerConfig, priors: PriorConfig,
-                      log: Callable[[str], None] = print) -> dict[str, tuple[dict, list[dict]]]:
+def run_joint_horizon(
+    engine: sa.Engine,
+    cycle: int,
+    as_of: date,
+    days_before: int,
+    sampler: SamplerConfig,
+    priors: PriorConfig,
+    log: Callable[[str], None] = print,
+) -> dict[str, tuple[dict, list[dict]]]:
     """One fit of every office of the cycle together (``build_joint_input``), scored office by office
     against the same baselines as the single-office backtest (each office's baselines see only that
     office's own polls, as in ``run_horizon``)."""
@@ -129,8 +149,10 @@ def run_joint_horizon(engine: sa.Engine, cycle: int, as_of: date, days_before: i
     offices = [o for o in offices if actual[o]]
     every = {r for o in offices for r in actual[o]}
     joint = build_joint_input(engine, cycle, as_of, offices, race_filter=lambda r: r in every)
-    log(f"  {cycle} {'+'.join(offices)} jointly as of {as_of} ({days_before} days out): "
-        f"{len(joint.races)} races, {len(joint.polls)} polls; sampling...")
+    log(
+        f"  {cycle} {'+'.join(offices)} jointly as of {as_of} ({days_before} days out): "
+        f"{len(joint.races)} races, {len(joint.polls)} polls; sampling..."
+    )
     idata = fit(joint, sampler, priors)
     diag = {k: float(v) for k, v in diagnostics(idata).items()}
     counts = race_forecasts(idata, joint).set_index("race_id")["n_polls"]
@@ -139,23 +161,36 @@ def run_joint_horizon(engine: sa.Engine, cycle: int, as_of: date, days_before: i
         ids = joint.races.loc[joint.races["office"] == office, "race_id"]
         sub = joint.select_races(ids)
         if office != "president":
-            sub = dataclasses.replace(sub, polls=sub.polls[~sub.polls["is_national"].astype(bool)].reset_index(drop=True))
+            sub = dataclasses.replace(
+                sub, polls=sub.polls[~sub.polls["is_national"].astype(bool)].reset_index(drop=True)
+            )
         actual_s = pd.Series(actual[office])
-        table = _table_from_draws(sub, _share_draws(idata["posterior"], sub), actual_s,
-                                  counts.reindex(sub.races["race_id"]).to_numpy())
+        table = _table_from_draws(
+            sub,
+            _share_draws(idata["posterior"], sub),
+            actual_s,
+            counts.reindex(sub.races["race_id"]).to_numpy(),
+        )
         base = {
             "poll_average": baselines.with_normal_crps(baselines.poll_average(sub), actual_s),
             "prior": _table_from_draws(sub, _share_draws(idata["prior"], sub), actual_s),
             "uniform_swing": baselines.with_normal_crps(baselines.uniform_swing(sub), actual_s),
         }
-        out[office] = ({
-            "as_of": as_of.isoformat(), "days_before": int(days_before), "n_polls": int(len(sub.polls)),
-            "joint_offices": offices, "diagnostics": diag, "races": _records(table),
-            "scores": score_table(table, office),
-            "baselines": {n: score_table(_with_meta(t, sub, actual_s), office) for n, t in base.items()},
-            "model_version": str(idata.attrs.get("model_version")),
-            "config_hash": str(idata.attrs.get("config_hash")),
-        }, [])
+        out[office] = (
+            {
+                "as_of": as_of.isoformat(),
+                "days_before": int(days_before),
+                "n_polls": int(len(sub.polls)),
+                "joint_offices": offices,
+                "diagnostics": diag,
+                "races": _records(table),
+                "scores": score_table(table, office),
+                "baselines": {n: score_table(_with_meta(t, sub, actual_s), office) for n, t in base.items()},
+                "model_version": str(idata.attrs.get("model_version")),
+                "config_hash": str(idata.attrs.get("config_hash")),
+            },
+            [],
+        )
     return out
 
 
@@ -176,14 +211,24 @@ def _records(table: pd.DataFrame) -> list[dict]:
                 rec[k] = v.item()
             else:
                 rec[k] = v
-        rec["dem_two_party_q10"], rec["dem_two_party_q50"], rec["dem_two_party_q90"] = rec["q10"], rec["q50"], rec["q90"]
+        rec["dem_two_party_q10"], rec["dem_two_party_q50"], rec["dem_two_party_q90"] = (
+            rec["q10"],
+            rec["q50"],
+            rec["q90"],
+        )
         out.append(rec)
     return out
 
 
-def run_backtest(engine: sa.Engine, cycle: int, office: str, horizons: list[tuple[date, int]],
-                 sampler: SamplerConfig | None = None, priors: PriorConfig | None = None,
-                 log: Callable[[str], None] = print) -> dict:
+def run_backtest(
+    engine: sa.Engine,
+    cycle: int,
+    office: str,
+    horizons: list[tuple[date, int]],
+    sampler: SamplerConfig | None = None,
+    priors: PriorConfig | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
     """Replay ``cycle`` x ``office`` at each as-of date; return the backtest document.
 
     The document keeps every key of ``run --json`` (taken from the last horizon, the one closest to

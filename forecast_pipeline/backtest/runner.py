@@ -6,9 +6,18 @@ import os
 from collections.abc import Callable
 
 
-def run_backtest_partition(cycle: int, office: str, days_before: list[int] | None, as_of: str | None,
-                           sampler: str, draws: int, tune: int, chains: int, seed: int,
-                           log: Callable[[str], None] = print) -> dict:
+def run_backtest_partition(
+    cycle: int,
+    office: str,
+    days_before: list[int] | None,
+    as_of: str | None,
+    sampler: str,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    log: Callable[[str], None] = print,
+) -> dict:
     import dagster as dg
 
     from assets.backtest import CYCLES, OFFICES, backtest_scores
@@ -26,8 +35,10 @@ def run_backtest_partition(cycle: int, office: str, days_before: list[int] | Non
         [backtest_scores],
         resources={"database": Database()},
         partition_key=dg.MultiPartitionKey({"cycle": str(cycle), "office": office}),
-        run_config={"ops": {"backtest__scores": {"config": cfg}},
-                    "loggers": {"console": {"config": {"log_level": level}}}},
+        run_config={
+            "ops": {"backtest__scores": {"config": cfg}},
+            "loggers": {"console": {"config": {"log_level": level}}},
+        },
         instance=instance,
         raise_on_error=True,
     )

@@ -30,12 +30,21 @@ from forecast_pipeline.backtest import anchors
 from forecast_pipeline.backtest.metrics import calibration_table, score_races
 
 BASELINES = ("poll_average", "prior", "uniform_swing")
-_MEAN_SCORES = ("brier", "log_loss", "crps_two_party", "mae_margin", "bias_margin",
-                "coverage_50", "coverage_80", "coverage_95")
+_MEAN_SCORES = (
+    "brier",
+    "log_loss",
+    "crps_two_party",
+    "mae_margin",
+    "bias_margin",
+    "coverage_50",
+    "coverage_80",
+    "coverage_95",
+)
 _SUM_SCORES = ("n_races", "n_correct")
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
 
 def horizons(run: dict) -> list[dict]:
     """The horizons of a run; a document without ``horizons`` counts as one horizon."""
@@ -55,8 +64,21 @@ def _races_frame(races: list[dict], cycle=None) -> pd.DataFrame:
     df = pd.DataFrame(list(races))
     if df.empty:
         return df
-    for col in ("p_dem_win", "dem_two_party_mean", "q025", "q10", "q25", "q50", "q75", "q90", "q975",
-                "crps", "pit", "actual_dem_two_party", "electoral_votes"):
+    for col in (
+        "p_dem_win",
+        "dem_two_party_mean",
+        "q025",
+        "q10",
+        "q25",
+        "q50",
+        "q75",
+        "q90",
+        "q975",
+        "crps",
+        "pit",
+        "actual_dem_two_party",
+        "electoral_votes",
+    ):
         if col in df:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     if cycle is not None:
@@ -76,9 +98,13 @@ def horizon_keys(runs: list[dict], office: str) -> list[str]:
 
 def pooled_races(runs: list[dict], office: str, days_before) -> pd.DataFrame:
     """All race rows of ``office`` at ``days_before`` over the runs, with a ``cycle`` column."""
-    frames = [_races_frame(h.get("races") or [], r["cycle"])
-              for r in runs if r["office"] == office
-              for h in horizons(r) if _key(h["days_before"]) == _key(days_before)]
+    frames = [
+        _races_frame(h.get("races") or [], r["cycle"])
+        for r in runs
+        if r["office"] == office
+        for h in horizons(r)
+        if _key(h["days_before"]) == _key(days_before)
+    ]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -134,6 +160,7 @@ def pool_score_dicts(items: list[tuple[dict | None, float | None]]) -> dict:
 
 # ------------------------------------------------------------------------------------------ public API
 
+
 def pool(runs: list[dict]) -> dict:
     """``{office: {str(days_before): {"scores", "baselines", "cycles"}}}`` pooled over the runs' cycles
     (see the module docstring for how scores and baselines are pooled)."""
@@ -141,16 +168,25 @@ def pool(runs: list[dict]) -> dict:
     for office in offices(runs):
         out[office] = {}
         for key in horizon_keys(runs, office):
-            hs = [(r, h) for r in runs if r["office"] == office
-                  for h in horizons(r) if _key(h["days_before"]) == key]
+            hs = [
+                (r, h)
+                for r in runs
+                if r["office"] == office
+                for h in horizons(r)
+                if _key(h["days_before"]) == key
+            ]
             races = pooled_races(runs, office, key)
             scores = score_races(races, office) if not races.empty else {"n_races": 0}
             base = {}
             for name in BASELINES:
-                base[name] = pool_score_dicts([((h.get("baselines") or {}).get(name), _total_ev(h.get("races")))
-                                               for _, h in hs])
-            out[office][key] = {"scores": scores, "baselines": base,
-                                "cycles": sorted({int(r["cycle"]) for r, _ in hs})}
+                base[name] = pool_score_dicts(
+                    [((h.get("baselines") or {}).get(name), _total_ev(h.get("races"))) for _, h in hs]
+                )
+            out[office][key] = {
+                "scores": scores,
+                "baselines": base,
+                "cycles": sorted({int(r["cycle"]) for r, _ in hs}),
+            }
     return out
 
 
@@ -164,8 +200,16 @@ def calibration(runs: list[dict], office: str, days_before, bins: int = 10) -> l
     table = calibration_table(p, y, bins)
     recs = []
     for rec in table.to_dict("records"):
-        recs.append({k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else
-                         (v.item() if isinstance(v, np.generic) else v)) for k, v in rec.items()})
+        recs.append(
+            {
+                k: (
+                    None
+                    if v is None or (isinstance(v, float) and np.isnan(v))
+                    else (v.item() if isinstance(v, np.generic) else v)
+                )
+                for k, v in rec.items()
+            }
+        )
     return recs
 
 
@@ -201,19 +245,22 @@ def _fte_governor(runs: list[dict], data_dir, version: str) -> list[dict]:
             out.append({"cycle": cycle, "version": None, "scores": None, "note": str(exc)})
             continue
         last = min(horizons(r), key=lambda h: int(h["days_before"]))  # closest to Election Day
-        out.append({
-            "cycle": cycle,
-            "version": fte.attrs["version"],
-            "days_before": int(last["days_before"]),
-            "scores": anchors.score_fte_on_races(fte, last.get("races") or []),
-            "skipped": fte.attrs["skipped"],
-            "note": "538 Election-Day forecast scored on our races with a known result, against our results",
-        })
+        out.append(
+            {
+                "cycle": cycle,
+                "version": fte.attrs["version"],
+                "days_before": int(last["days_before"]),
+                "scores": anchors.score_fte_on_races(fte, last.get("races") or []),
+                "skipped": fte.attrs["skipped"],
+                "note": "538 Election-Day forecast scored on our races with a known result, against our results",
+            }
+        )
     return out
 
 
-def suite_document(runs: list[dict], data_dir: str | Path | None = None, bins: int = 10,
-                   fte_version: str = "classic") -> dict:
+def suite_document(
+    runs: list[dict], data_dir: str | Path | None = None, bins: int = 10, fte_version: str = "classic"
+) -> dict:
     """Everything the report needs, JSON-serialisable.
 
     ``calibration`` and ``pit`` are ``{office: {str(days_before): ...}}`` over the pooled races;
@@ -241,8 +288,19 @@ def suite_document(runs: list[dict], data_dir: str | Path | None = None, bins: i
 
 # ------------------------------------------------------------------------------------------- the table
 
-_COLS = ("cycle", "office", "days out", "forecast", "Brier", "Brier EV", "RMSE 2p", "log loss",
-         "cov 80", "cov 95", "correct")
+_COLS = (
+    "cycle",
+    "office",
+    "days out",
+    "forecast",
+    "Brier",
+    "Brier EV",
+    "RMSE 2p",
+    "log loss",
+    "cov 80",
+    "cov 95",
+    "correct",
+)
 
 
 def _f(x, digits: int = 4) -> str:
@@ -263,8 +321,15 @@ def _score_cells(s: dict) -> list[str]:
         correct = str(int(s["n_correct"]))
     else:
         correct = ""
-    return [_f(s.get("brier")), _f(s.get("brier_ev_weighted")), _f(s.get("rmse_two_party")),
-            _f(s.get("log_loss"), 3), _f(s.get("coverage_80"), 2), _f(s.get("coverage_95"), 2), correct]
+    return [
+        _f(s.get("brier")),
+        _f(s.get("brier_ev_weighted")),
+        _f(s.get("rmse_two_party")),
+        _f(s.get("log_loss"), 3),
+        _f(s.get("coverage_80"), 2),
+        _f(s.get("coverage_95"), 2),
+        correct,
+    ]
 
 
 def _md(rows: list[list[str]], cols=_COLS) -> str:
@@ -315,8 +380,10 @@ def format_table(doc: dict) -> str:
                     rows.append(lead + [f"  baseline {name}"] + _score_cells(b))
         pub = [a for a in doc.get("anchors", []) if a["cycle"] == cycle and a["office"] == office]
         for system, vals, sys_notes in _published_systems(pub):
-            rows.append([str(cycle), office, "ED", f"  published: {system} {footnote(sys_notes)}"]
-                        + _score_cells(vals))
+            rows.append(
+                [str(cycle), office, "ED", f"  published: {system} {footnote(sys_notes)}"]
+                + _score_cells(vals)
+            )
         for fte in doc.get("fte_governor", []):
             if office == "governor" and int(fte["cycle"]) == cycle and fte.get("scores"):
                 label = f"  538 {fte['version']} on our races {footnote([fte.get('note', '')])}"
@@ -336,11 +403,17 @@ def format_table(doc: dict) -> str:
                 if b and b.get("n_races"):
                     pooled_rows.append([label, office, key, f"  baseline {name}"] + _score_cells(b))
     if pooled_rows:
-        out += ["", "Pooled over cycles (model rescored on all races; baselines pooled from per-cycle scores)",
-                "", _md(pooled_rows)]
-    legend = ("Brier = mean (p - won)^2 on P(Dem win); Brier EV = electoral-vote weighted; RMSE 2p = RMSE of "
-              "the Dem two-party share; cov 80/95 = share of results inside the 80%/95% intervals; correct = "
-              "races where P(Dem win) > 0.5 matched the winner. ED = published Election-Day/final forecast.")
+        out += [
+            "",
+            "Pooled over cycles (model rescored on all races; baselines pooled from per-cycle scores)",
+            "",
+            _md(pooled_rows),
+        ]
+    legend = (
+        "Brier = mean (p - won)^2 on P(Dem win); Brier EV = electoral-vote weighted; RMSE 2p = RMSE of "
+        "the Dem two-party share; cov 80/95 = share of results inside the 80%/95% intervals; correct = "
+        "races where P(Dem win) > 0.5 matched the winner. ED = published Election-Day/final forecast."
+    )
     out += ["", legend]
     if notes:
         out += ["", "Notes:"] + [f"[{i}] {n}" for i, n in enumerate(notes, 1)]

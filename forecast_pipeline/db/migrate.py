@@ -78,11 +78,13 @@ def migrate(engine: sa.Engine, directory: Path | None = None) -> list[Migration]
         try:
             with conn.begin():
                 conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS ops"))
-                conn.execute(sa.text(
-                    "CREATE TABLE IF NOT EXISTS ops.schema_migrations ("
-                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
-                    " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-                ))
+                conn.execute(
+                    sa.text(
+                        "CREATE TABLE IF NOT EXISTS ops.schema_migrations ("
+                        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
+                        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                    )
+                )
                 already = applied(conn)
             for mig in migrations:
                 if mig.version in already:
@@ -95,7 +97,9 @@ def migrate(engine: sa.Engine, directory: Path | None = None) -> list[Migration]
                 with conn.begin():
                     run_script(conn, mig.sql)
                     conn.execute(
-                        sa.text("INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"),
+                        sa.text(
+                            "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (:v, :n, :c)"
+                        ),
                         {"v": mig.version, "n": mig.name, "c": mig.checksum},
                     )
                 done.append(mig)

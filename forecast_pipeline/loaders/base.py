@@ -15,36 +15,47 @@ import pandas as pd
 
 # Columns of a normalised poll-answer frame, in order. One row per (poll, question, candidate).
 POLL_ANSWER_COLUMNS = [
-    "source",        # file key, e.g. "simonw-fivethirtyeight-polls/president_polls.csv"
-    "line_no",       # 1-based physical line of the data row in the source (header is line 1)
-    "cycle",         # int election year
-    "office",        # one of races.OFFICES
-    "state",         # USPS code, or "US" for national polls
-    "district",      # Int64, nullable: House district / ME-NE congressional district
+    "source",  # file key, e.g. "simonw-fivethirtyeight-polls/president_polls.csv"
+    "line_no",  # 1-based physical line of the data row in the source (header is line 1)
+    "cycle",  # int election year
+    "office",  # one of races.OFFICES
+    "state",  # USPS code, or "US" for national polls
+    "district",  # Int64, nullable: House district / ME-NE congressional district
     "senate_class",  # Int64, nullable
-    "race_id",       # races.race_key(...)
-    "stage",         # "general" / "runoff" / "primary" ...; "general" where the source only has generals
-    "poll_id",       # str, source-native id (synthesised stable hash where the source has none)
-    "question_id",   # str, source-native id (synthesised where the source has none)
-    "pollster",      # str
-    "sponsor",       # str, nullable
-    "partisan",      # "DEM" / "REP" / "IND" / None: sponsor's partisanship as the source flags it
-    "start_date",    # datetime64 (date)
-    "end_date",      # datetime64 (date)
-    "created_at",    # datetime64, nullable: publication time where the source has it
-    "sample_size",   # Float64, nullable
-    "population",    # "lv" / "rv" / "a" / "v", nullable when unknown
-    "mode",          # str, nullable (e.g. "Live Phone", "Online")
-    "candidate",     # str as written in the source (answer / column name)
-    "party",         # "DEM" / "REP" / other code, nullable
-    "pct",           # Float64 percent 0-100
+    "race_id",  # races.race_key(...)
+    "stage",  # "general" / "runoff" / "primary" ...; "general" where the source only has generals
+    "poll_id",  # str, source-native id (synthesised stable hash where the source has none)
+    "question_id",  # str, source-native id (synthesised where the source has none)
+    "pollster",  # str
+    "sponsor",  # str, nullable
+    "partisan",  # "DEM" / "REP" / "IND" / None: sponsor's partisanship as the source flags it
+    "start_date",  # datetime64 (date)
+    "end_date",  # datetime64 (date)
+    "created_at",  # datetime64, nullable: publication time where the source has it
+    "sample_size",  # Float64, nullable
+    "population",  # "lv" / "rv" / "a" / "v", nullable when unknown
+    "mode",  # str, nullable (e.g. "Live Phone", "Online")
+    "candidate",  # str as written in the source (answer / column name)
+    "party",  # "DEM" / "REP" / other code, nullable
+    "pct",  # Float64 percent 0-100
 ]
 
 RESULT_COLUMNS = [
-    "source", "line_no", "cycle", "office", "state", "district", "senate_class", "race_id",
-    "special",       # bool
-    "stage",         # "general" / "runoff" / "jungle primary" ...
-    "candidate", "party", "votes", "pct", "winner",
+    "source",
+    "line_no",
+    "cycle",
+    "office",
+    "state",
+    "district",
+    "senate_class",
+    "race_id",
+    "special",  # bool
+    "stage",  # "general" / "runoff" / "jungle primary" ...
+    "candidate",
+    "party",
+    "votes",
+    "pct",
+    "winner",
 ]
 
 # kind: "invalid" (bad value, unparseable) or "out_of_scope" (a real row this project does not model,

@@ -31,10 +31,21 @@ from forecast_pipeline.races import NATIONAL, STATES, USPS
 
 # Places 538 polls and certifies results for that the project does not model (no electoral votes, no
 # Senate seats); their rows are real, so they are rejected as out_of_scope, not as invalid.
-TERRITORIES = frozenset({
-    "Puerto Rico", "U.S. Virgin Islands", "Guam", "American Samoa", "Northern Marianas Islands",
-    "Northern Mariana Islands", "PR", "VI", "GU", "AS", "MP",
-})
+TERRITORIES = frozenset(
+    {
+        "Puerto Rico",
+        "U.S. Virgin Islands",
+        "Guam",
+        "American Samoa",
+        "Northern Marianas Islands",
+        "Northern Mariana Islands",
+        "PR",
+        "VI",
+        "GU",
+        "AS",
+        "MP",
+    }
+)
 
 OFFICE_TYPES = {
     "U.S. President": "president",
@@ -64,9 +75,13 @@ def open_text(path: Path):
         head = fh.read(4096)
     for bom, name in _BOMS.items():
         if head.startswith(bom):
-            raise EncodingError(f"{path}: the file is {name} text; save it as UTF-8 (CSV UTF-8) and load it again")
+            raise EncodingError(
+                f"{path}: the file is {name} text; save it as UTF-8 (CSV UTF-8) and load it again"
+            )
     if b"\x00" in head:
-        raise EncodingError(f"{path}: the file contains NUL bytes, so it is binary or UTF-16/32 text, not UTF-8 CSV")
+        raise EncodingError(
+            f"{path}: the file contains NUL bytes, so it is binary or UTF-16/32 text, not UTF-8 CSV"
+        )
     return open(path, newline="", encoding="utf-8-sig", errors="surrogateescape")
 
 
@@ -113,8 +128,10 @@ def read_header(path: Path, delimiter: str = ",") -> list[str]:
             raise _csv_error(path, 1, exc) from exc
     bad = [h for h in header if _SURROGATE.search(h) or "\x00" in h]
     if bad:
-        raise EncodingError(f"{path}: the header is not UTF-8 text ({printable(bad[0])!r}); "
-                            "save the file as UTF-8 and load it again")
+        raise EncodingError(
+            f"{path}: the header is not UTF-8 text ({printable(bad[0])!r}); "
+            "save the file as UTF-8 and load it again"
+        )
     return header
 
 
@@ -130,8 +147,11 @@ def match_layout(path: Path, header: Iterable[str], layouts: Mapping[str, frozen
     hint = ""
     if len(header) == 1:
         found = [d for d in (";", "\t", "|") if d in header[0]]
-        hint = (f"; the header is one column, so the delimiter is probably {found[0]!r}, not ','"
-                if found else "; the header is one column")
+        hint = (
+            f"; the header is one column, so the delimiter is probably {found[0]!r}, not ','"
+            if found
+            else "; the header is one column"
+        )
     if len(missing) > 12:
         missing = missing[:12] + ["..."]
     raise UnknownLayoutError(
@@ -161,7 +181,9 @@ def _line_problem(fields: list[str], n_header: int) -> str | None:
             return "line contains a NUL character"
         if _SURROGATE.search(value):
             byte = printable(_SURROGATE.search(value).group())
-            return f"line is not valid UTF-8 (byte {byte}); the file's encoding is probably Latin-1/Windows-1252"
+            return (
+                f"line is not valid UTF-8 (byte {byte}); the file's encoding is probably Latin-1/Windows-1252"
+            )
     return None
 
 
@@ -193,8 +215,10 @@ def read_table(path: Path, source: str, delimiter: str = ",") -> Table:
                 starts.append(start)
     # Duplicate or empty header names (the Economist's unnamed index column) would collide as columns.
     names = [h if h else f"_col{i}" for i, h in enumerate(header)]
-    frame = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(
-        {n: pd.Series(dtype="str") for n in names}
+    frame = (
+        pd.DataFrame(rows, columns=names, dtype="str")
+        if rows
+        else pd.DataFrame({n: pd.Series(dtype="str") for n in names})
     )
     return Table(
         path=path,
@@ -215,24 +239,31 @@ class Rejects:
         self.mask = np.zeros(len(table.frame), dtype=bool)
         self._parts: list[pd.DataFrame] = []
 
-    def flag(self, mask: pd.Series | np.ndarray, column: str, reason: str | pd.Series,
-             kind: str = "invalid") -> None:
+    def flag(
+        self, mask: pd.Series | np.ndarray, column: str, reason: str | pd.Series, kind: str = "invalid"
+    ) -> None:
         new = np.asarray(mask, dtype=bool) & ~self.mask
         if not new.any():
             return
         self.mask |= new
         reasons = reason[new] if isinstance(reason, pd.Series) else reason
         frame = self.table.frame
-        raw = [raw_json(dict(zip(frame.columns, values, strict=True)))
-               for values in frame.loc[new].itertuples(index=False, name=None)]
-        self._parts.append(pd.DataFrame({
-            "source": self.table.source,
-            "line_no": self.table.line_no[new],
-            "kind": kind,
-            "field": column,
-            "reason": np.asarray(reasons, dtype=object),
-            "raw": raw,
-        }))
+        raw = [
+            raw_json(dict(zip(frame.columns, values, strict=True)))
+            for values in frame.loc[new].itertuples(index=False, name=None)
+        ]
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "source": self.table.source,
+                    "line_no": self.table.line_no[new],
+                    "kind": kind,
+                    "field": column,
+                    "reason": np.asarray(reasons, dtype=object),
+                    "raw": raw,
+                }
+            )
+        )
 
     @property
     def ok(self) -> np.ndarray:
@@ -241,14 +272,21 @@ class Rejects:
     def frame(self) -> pd.DataFrame:
         parts = list(self._parts)
         if self.table.malformed:
-            parts.append(pd.DataFrame({
-                "source": self.table.source,
-                "line_no": [line for line, _, _ in self.table.malformed],
-                "kind": "invalid",
-                "field": None,
-                "reason": [reason for _, _, reason in self.table.malformed],
-                "raw": [raw_json({"fields": [printable(v) for v in f]}) for _, f, _ in self.table.malformed],
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "source": self.table.source,
+                        "line_no": [line for line, _, _ in self.table.malformed],
+                        "kind": "invalid",
+                        "field": None,
+                        "reason": [reason for _, _, reason in self.table.malformed],
+                        "raw": [
+                            raw_json({"fields": [printable(v) for v in f]})
+                            for _, f, _ in self.table.malformed
+                        ],
+                    }
+                )
+            )
         if not parts:
             return pd.DataFrame(columns=REJECT_COLUMNS)
         out = pd.concat(parts, ignore_index=True)[REJECT_COLUMNS]
@@ -269,7 +307,7 @@ def parse_number(values: pd.Series, missing: Iterable[str] = ("",)) -> tuple[pd.
 
 
 _DATE_FORMATS = (
-    (r"\d{1,2}/\d{1,2}/\d{2}", "%m/%d/%y"),   # 538: 11/3/20 (two-digit years 00-68 are 20xx)
+    (r"\d{1,2}/\d{1,2}/\d{2}", "%m/%d/%y"),  # 538: 11/3/20 (two-digit years 00-68 are 20xx)
     (r"\d{1,2}/\d{1,2}/\d{4}", "%m/%d/%Y"),
     (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
     (r"\d{1,2}/\d{1,2}/\d{2} \d{1,2}:\d{2}", "%m/%d/%y %H:%M"),
@@ -288,17 +326,20 @@ def parse_date(values: pd.Series, keep_time: bool = False) -> pd.Series:
     iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
     if iso.any():
         # HuffPost's entry times carry a Z: keep them as naive UTC.
-        out.loc[iso] = pd.to_datetime(text[iso], format="ISO8601", utc=True, errors="coerce") \
-            .dt.tz_localize(None).astype("datetime64[us]")
+        out.loc[iso] = (
+            pd.to_datetime(text[iso], format="ISO8601", utc=True, errors="coerce")
+            .dt.tz_localize(None)
+            .astype("datetime64[us]")
+        )
     return out if keep_time else out.dt.normalize()
 
 
 @dataclass
 class States:
-    state: pd.Series       # USPS or "US", None where not mapped
-    district: pd.Series    # Int64: the N of "Maine CD-N"
-    unknown: pd.Series     # bool
-    territory: pd.Series   # bool
+    state: pd.Series  # USPS or "US", None where not mapped
+    district: pd.Series  # Int64: the N of "Maine CD-N"
+    unknown: pd.Series  # bool
+    territory: pd.Series  # bool
 
 
 def map_states(values: pd.Series, national: Iterable[str] = ("",)) -> States:
@@ -326,8 +367,9 @@ def stable_id(prefix: str, *columns: pd.Series) -> pd.Series:
     """A short hash of the given fields, row by row: the same inputs always give the same id."""
     index = columns[0].index
     joined = ["\x1f".join(map(str, row)) for row in zip(*columns, strict=True)]
-    return pd.Series([f"{prefix}{hashlib.sha1(j.encode()).hexdigest()[:12]}" for j in joined],
-                     index=index, dtype="str")
+    return pd.Series(
+        [f"{prefix}{hashlib.sha1(j.encode()).hexdigest()[:12]}" for j in joined], index=index, dtype="str"
+    )
 
 
 def none_if_blank(values: pd.Series) -> pd.Series:
@@ -336,13 +378,25 @@ def none_if_blank(values: pd.Series) -> pd.Series:
 
 
 _POLL_DTYPES = {
-    "line_no": "int64", "cycle": "int64", "district": "Int64", "senate_class": "Int64",
-    "start_date": "datetime64[us]", "end_date": "datetime64[us]", "created_at": "datetime64[us]",
-    "sample_size": "Float64", "pct": "Float64",
+    "line_no": "int64",
+    "cycle": "int64",
+    "district": "Int64",
+    "senate_class": "Int64",
+    "start_date": "datetime64[us]",
+    "end_date": "datetime64[us]",
+    "created_at": "datetime64[us]",
+    "sample_size": "Float64",
+    "pct": "Float64",
 }
 _RESULT_DTYPES = {
-    "line_no": "int64", "cycle": "int64", "district": "Int64", "senate_class": "Int64",
-    "special": "bool", "votes": "Int64", "pct": "Float64", "winner": "boolean",
+    "line_no": "int64",
+    "cycle": "int64",
+    "district": "Int64",
+    "senate_class": "Int64",
+    "special": "bool",
+    "votes": "Int64",
+    "pct": "Float64",
+    "winner": "boolean",
 }
 
 

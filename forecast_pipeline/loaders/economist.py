@@ -52,9 +52,17 @@ from forecast_pipeline.loaders.common import (
 )
 from forecast_pipeline.races import race_key
 
-_BASE = frozenset({
-    "state", "pollster", "number.of.observations", "start.date", "end.date", "population", "mode",
-})
+_BASE = frozenset(
+    {
+        "state",
+        "pollster",
+        "number.of.observations",
+        "start.date",
+        "end.date",
+        "population",
+        "mode",
+    }
+)
 LAYOUTS: dict[str, frozenset[str]] = {
     "economist_2016": _BASE | {"entry.date.time..et.", "question.iteration", "partisan", "affiliation"},
     "economist_wide": _BASE,
@@ -94,29 +102,45 @@ def load_economist(path: Path | str, data_dir: Path | str) -> LoadResult:
     is_2016 = layout == "economist_2016"
 
     population = f["population"].str.strip()
-    rejects.flag(population.str.contains(" - ", regex=False), "population", "population "
-                 + quoted(population) + " is a party subgroup of a poll", kind="out_of_scope")
+    rejects.flag(
+        population.str.contains(" - ", regex=False),
+        "population",
+        "population " + quoted(population) + " is a party subgroup of a poll",
+        kind="out_of_scope",
+    )
     states = map_states(f["state"], national=("--",))
-    rejects.flag(states.unknown | states.territory, "state", "state " + quoted(f["state"])
-                 + " is not a known state")
+    rejects.flag(
+        states.unknown | states.territory, "state", "state " + quoted(f["state"]) + " is not a known state"
+    )
     start, end = parse_date(f["start.date"]), parse_date(f["end.date"])
     rejects.flag(start.isna(), "start.date", "start.date " + quoted(f["start.date"]) + " is not a date")
     rejects.flag(end.isna(), "end.date", "end.date " + quoted(f["end.date"]) + " is not a date")
-    rejects.flag(end < start, "end.date", "end.date " + quoted(f["end.date"]) + " is before start.date "
-                 + quoted(f["start.date"]))
+    rejects.flag(
+        end < start,
+        "end.date",
+        "end.date " + quoted(f["end.date"]) + " is before start.date " + quoted(f["start.date"]),
+    )
     n, bad_n = parse_number(f["number.of.observations"], missing=_MISSING)
-    rejects.flag(bad_n, "number.of.observations", "number.of.observations "
-                 + quoted(f["number.of.observations"]) + " is not a number")
-    rejects.flag(n <= 0, "number.of.observations", "number.of.observations "
-                 + quoted(f["number.of.observations"]) + " is not positive")
+    rejects.flag(
+        bad_n,
+        "number.of.observations",
+        "number.of.observations " + quoted(f["number.of.observations"]) + " is not a number",
+    )
+    rejects.flag(
+        n <= 0,
+        "number.of.observations",
+        "number.of.observations " + quoted(f["number.of.observations"]) + " is not positive",
+    )
     pollster = f["pollster"].str.strip()
     rejects.flag(pollster == "", "pollster", "pollster is missing")
     shares = {c: _share(f[c], rejects, c, CANDIDATES[c][2]) for c in candidates}
     if is_2016:
         created = parse_date(f["entry.date.time..et."], keep_time=True)
-        rejects.flag(created.isna() & ~f["entry.date.time..et."].str.strip().isin(_MISSING),
-                     "entry.date.time..et.", "entry.date.time..et. " + quoted(f["entry.date.time..et."])
-                     + " is not a date")
+        rejects.flag(
+            created.isna() & ~f["entry.date.time..et."].str.strip().isin(_MISSING),
+            "entry.date.time..et.",
+            "entry.date.time..et. " + quoted(f["entry.date.time..et."]) + " is not a date",
+        )
     else:
         created = pd.Series(pd.NaT, index=f.index, dtype="datetime64[us]")
 
@@ -129,28 +153,31 @@ def load_economist(path: Path | str, data_dir: Path | str) -> LoadResult:
     if is_2016:
         question_fields.append(f["question.iteration"])
     mode = f["mode"].str.strip()
-    out = pd.DataFrame({
-        "source": table.source,
-        "line_no": table.line_no,
-        "cycle": cycle,
-        "office": "president",
-        "state": states.state,
-        "district": pd.Series(pd.NA, index=f.index, dtype="Int64"),
-        "senate_class": pd.Series(pd.NA, index=f.index, dtype="Int64"),
-        "stage": "general",
-        "poll_id": poll_id,
-        "question_id": stable_id("econ-q-", *question_fields),
-        "pollster": pollster,
-        "sponsor": pd.Series(np.nan, index=f.index, dtype="str"),
-        "partisan": _partisan(f) if is_2016 else pd.Series(np.nan, index=f.index, dtype="str"),
-        "start_date": start,
-        "end_date": end,
-        "created_at": created,
-        "sample_size": n,
-        "population": population.str.lower().map(_POPULATIONS)
-        .where(~cycle.isin(PLACEHOLDER_POPULATION_CYCLES).fillna(False)),
-        "mode": mode.where((mode != "") & ~cycle.isin(PLACEHOLDER_MODE_CYCLES).fillna(False)),
-    })
+    out = pd.DataFrame(
+        {
+            "source": table.source,
+            "line_no": table.line_no,
+            "cycle": cycle,
+            "office": "president",
+            "state": states.state,
+            "district": pd.Series(pd.NA, index=f.index, dtype="Int64"),
+            "senate_class": pd.Series(pd.NA, index=f.index, dtype="Int64"),
+            "stage": "general",
+            "poll_id": poll_id,
+            "question_id": stable_id("econ-q-", *question_fields),
+            "pollster": pollster,
+            "sponsor": pd.Series(np.nan, index=f.index, dtype="str"),
+            "partisan": _partisan(f) if is_2016 else pd.Series(np.nan, index=f.index, dtype="str"),
+            "start_date": start,
+            "end_date": end,
+            "created_at": created,
+            "sample_size": n,
+            "population": population.str.lower()
+            .map(_POPULATIONS)
+            .where(~cycle.isin(PLACEHOLDER_POPULATION_CYCLES).fillna(False)),
+            "mode": mode.where((mode != "") & ~cycle.isin(PLACEHOLDER_MODE_CYCLES).fillna(False)),
+        }
+    )
     ok = rejects.ok
     parts = []
     for column in candidates:
@@ -158,8 +185,9 @@ def load_economist(path: Path | str, data_dir: Path | str) -> LoadResult:
         keep = ok & shares[column].notna().to_numpy()
         parts.append(out[keep].assign(candidate=name, party=party, pct=shares[column][keep]))
     accepted = pd.concat(parts)
-    accepted["race_id"] = [race_key(c, "president", s) for c, s in zip(accepted["cycle"], accepted["state"],
-                                                                          strict=True)]
+    accepted["race_id"] = [
+        race_key(c, "president", s) for c, s in zip(accepted["cycle"], accepted["state"], strict=True)
+    ]
     return LoadResult(table.source, layout, table.rows_read, typed_polls(accepted), rejects.frame())
 
 

@@ -60,20 +60,44 @@ from forecast_pipeline.loaders.common import (
 )
 from forecast_pipeline.races import POPULATIONS, race_key, senate_class
 
-_POLL = frozenset({
-    "poll_id", "question_id", "cycle", "state", "pollster", "sponsors", "sample_size", "population",
-    "methodology", "start_date", "end_date", "created_at", "partisan", "stage",
-})
+_POLL = frozenset(
+    {
+        "poll_id",
+        "question_id",
+        "cycle",
+        "state",
+        "pollster",
+        "sponsors",
+        "sample_size",
+        "population",
+        "methodology",
+        "start_date",
+        "end_date",
+        "created_at",
+        "partisan",
+        "stage",
+    }
+)
 _LONG = _POLL | {"office_type", "seat_number", "seat_name", "answer", "pct"}
 
 LAYOUTS: dict[str, frozenset[str]] = {
     "fte_generic": _POLL | {"dem", "rep"},
     "fte_2018": _LONG | {"candidate_party"},
     "fte_2023": _LONG | {"party"},
-    "fte_subset": frozenset({
-        "poll_id", "state", "pollster", "grade", "sample_size", "population", "start_date", "end_date",
-        "answer", "pct",
-    }),
+    "fte_subset": frozenset(
+        {
+            "poll_id",
+            "state",
+            "pollster",
+            "grade",
+            "sample_size",
+            "population",
+            "start_date",
+            "end_date",
+            "answer",
+            "pct",
+        }
+    ),
 }
 
 _GENERIC_ANSWERS = (("dem", "Democrats", "DEM"), ("rep", "Republicans", "REP"), ("ind", "Independent", "IND"))
@@ -110,30 +134,39 @@ def _poll_fields(table: Table, rejects: Rejects) -> pd.DataFrame:
     """Poll-level fields every layout has; flags the lines whose values are unusable."""
     f = table.frame
     states = map_states(f["state"])
-    rejects.flag(states.territory, "state", "state " + quoted(f["state"]) + " is a territory this project "
-                 "does not model", kind="out_of_scope")
+    rejects.flag(
+        states.territory,
+        "state",
+        "state " + quoted(f["state"]) + " is a territory this project does not model",
+        kind="out_of_scope",
+    )
     rejects.flag(states.unknown, "state", "state " + quoted(f["state"]) + " is not a known state")
     start, end = parse_date(f["start_date"]), parse_date(f["end_date"])
     rejects.flag(start.isna(), "start_date", "start_date " + quoted(f["start_date"]) + " is not a date")
     rejects.flag(end.isna(), "end_date", "end_date " + quoted(f["end_date"]) + " is not a date")
-    rejects.flag(end < start, "end_date", "end_date " + quoted(f["end_date"]) + " is before start_date "
-                 + quoted(f["start_date"]))
+    rejects.flag(
+        end < start,
+        "end_date",
+        "end_date " + quoted(f["end_date"]) + " is before start_date " + quoted(f["start_date"]),
+    )
     n, bad_n = parse_number(f["sample_size"])
     rejects.flag(bad_n, "sample_size", "sample_size " + quoted(f["sample_size"]) + " is not a number")
     rejects.flag(n <= 0, "sample_size", "sample_size " + quoted(f["sample_size"]) + " is not positive")
     population = f["population"].str.strip().str.lower()
-    out = pd.DataFrame({
-        "source": table.source,
-        "line_no": table.line_no,
-        "state": states.state,
-        "district": states.district,
-        "poll_id": f["poll_id"].str.strip(),
-        "pollster": f["pollster"].str.strip(),
-        "start_date": start,
-        "end_date": end,
-        "sample_size": n,
-        "population": population.where(population.isin(list(POPULATIONS))),
-    })
+    out = pd.DataFrame(
+        {
+            "source": table.source,
+            "line_no": table.line_no,
+            "state": states.state,
+            "district": states.district,
+            "poll_id": f["poll_id"].str.strip(),
+            "pollster": f["pollster"].str.strip(),
+            "start_date": start,
+            "end_date": end,
+            "sample_size": n,
+            "population": population.where(population.isin(list(POPULATIONS))),
+        }
+    )
     rejects.flag(out["poll_id"] == "", "poll_id", "poll_id is missing")
     rejects.flag(out["pollster"] == "", "pollster", "pollster is missing")
     return out
@@ -144,11 +177,15 @@ def _full_poll_fields(table: Table, rejects: Rejects) -> pd.DataFrame:
     f = table.frame
     out = _poll_fields(table, rejects)
     cycle, bad_cycle = parse_number(f["cycle"])
-    rejects.flag(bad_cycle | cycle.isna() | (cycle % 1 != 0), "cycle", "cycle " + quoted(f["cycle"])
-                 + " is not a year")
+    rejects.flag(
+        bad_cycle | cycle.isna() | (cycle % 1 != 0), "cycle", "cycle " + quoted(f["cycle"]) + " is not a year"
+    )
     created = parse_date(f["created_at"], keep_time=True)
-    rejects.flag(created.isna() & (f["created_at"].str.strip() != ""), "created_at",
-                 "created_at " + quoted(f["created_at"]) + " is not a date")
+    rejects.flag(
+        created.isna() & (f["created_at"].str.strip() != ""),
+        "created_at",
+        "created_at " + quoted(f["created_at"]) + " is not a date",
+    )
     stage = f["stage"].str.strip()
     rejects.flag(stage == "", "stage", "stage is missing")
     out["cycle"] = cycle
@@ -167,17 +204,22 @@ def _long(table: Table, rejects: Rejects, party_column: str) -> pd.DataFrame:
     f = table.frame
     out = _full_poll_fields(table, rejects)
     office = f["office_type"].str.strip().map(OFFICE_TYPES)
-    rejects.flag(office.isna(), "office_type", "office_type " + quoted(f["office_type"])
-                 + " is not a known office")
+    rejects.flag(
+        office.isna(), "office_type", "office_type " + quoted(f["office_type"]) + " is not a known office"
+    )
     senate = office == "senate"
     klass = f["seat_name"].map(senate_class).astype("Int64")
-    rejects.flag(senate & klass.isna(), "seat_name", "seat_name " + quoted(f["seat_name"])
-                 + " is not a Senate class")
+    rejects.flag(
+        senate & klass.isna(), "seat_name", "seat_name " + quoted(f["seat_name"]) + " is not a Senate class"
+    )
     out["senate_class"] = klass.where(senate)
     house = office == "house"
     seat, bad_seat = parse_number(f["seat_number"])
-    rejects.flag(house & (bad_seat | seat.isna() | (seat < 0) | (seat % 1 != 0)), "seat_number",
-                 "seat_number " + quoted(f["seat_number"]) + " is not a House district")
+    rejects.flag(
+        house & (bad_seat | seat.isna() | (seat < 0) | (seat % 1 != 0)),
+        "seat_number",
+        "seat_number " + quoted(f["seat_number"]) + " is not a House district",
+    )
     district = out["district"].copy()
     district.loc[house & seat.notna()] = seat[house & seat.notna()].round().astype("int64")
     out["district"] = district
@@ -193,8 +235,9 @@ def _generic(table: Table, rejects: Rejects) -> pd.DataFrame:
     f = table.frame
     out = _full_poll_fields(table, rejects)
     out["office"] = "generic"
-    shares = {col: _pct(f[col], rejects, col, required=(col != "ind"))
-              for col, _, _ in _GENERIC_ANSWERS if col in f}
+    shares = {
+        col: _pct(f[col], rejects, col, required=(col != "ind")) for col, _, _ in _GENERIC_ANSWERS if col in f
+    }
     ok = rejects.ok
     parts = []
     for col, candidate, party in _GENERIC_ANSWERS:
@@ -225,8 +268,9 @@ def _synth_questions(f: pd.DataFrame) -> list[str]:
     count: dict[str, int] = {}
     prev: tuple[str, str, str] | None = None
     seen: set[str] = set()
-    for poll, population, n, answer in zip(f["poll_id"], f["population"], f["sample_size"], f["answer"],
-                                           strict=True):
+    for poll, population, n, answer in zip(
+        f["poll_id"], f["population"], f["sample_size"], f["answer"], strict=True
+    ):
         if prev is None or prev[0] != poll or answer in seen or (population, n) != prev[1:]:
             count[poll] = count.get(poll, 0) + 1
             seen = set()
@@ -245,8 +289,12 @@ def _party_from_results(out: pd.DataFrame, results: pd.DataFrame | None) -> pd.S
     party = pd.Series(np.nan, index=out.index, dtype="str")
     if results is None or not len(out):
         return party
-    pres = results[(results["office"] == "president") & results["party"].notna()
-                   & results["candidate"].notna() & (results["party"] != WRITE_IN)]
+    pres = results[
+        (results["office"] == "president")
+        & results["party"].notna()
+        & results["candidate"].notna()
+        & (results["party"] != WRITE_IN)
+    ]
     keys = out["candidate"].map(surname)
     for cycle in out["cycle"].dropna().unique():
         rows = pres[pres["cycle"] == cycle]
@@ -279,7 +327,8 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     out["cycle"] = out["cycle"].astype("int64")
     out["race_id"] = [
         race_key(c, o, s, None if pd.isna(d) else d, None if pd.isna(k) else k)
-        for c, o, s, d, k in zip(out["cycle"], out["office"], out["state"], out["district"],
-                                 out["senate_class"], strict=True)
+        for c, o, s, d, k in zip(
+            out["cycle"], out["office"], out["state"], out["district"], out["senate_class"], strict=True
+        )
     ]
     return out

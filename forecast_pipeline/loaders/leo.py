@@ -116,10 +116,20 @@ _COLUMNS = {
 NON_CANDIDATES = frozenset({"undecided", "other", "wont_vote", "none/other", "none", "refused"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _PARTIES = {
-    "d": "DEM", "dem": "DEM", "democrat": "DEM", "democratic": "DEM",
-    "r": "REP", "rep": "REP", "republican": "REP", "gop": "REP",
-    "i": "IND", "ind": "IND", "independent": "IND",
-    "o": "OTH", "oth": "OTH", "other": "OTH",
+    "d": "DEM",
+    "dem": "DEM",
+    "democrat": "DEM",
+    "democratic": "DEM",
+    "r": "REP",
+    "rep": "REP",
+    "republican": "REP",
+    "gop": "REP",
+    "i": "IND",
+    "ind": "IND",
+    "independent": "IND",
+    "o": "OTH",
+    "oth": "OTH",
+    "other": "OTH",
 }
 _SLUG_CLASS = re.compile(r"-senate-class-(?P<roman>i{1,3})$")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3}
@@ -186,12 +196,23 @@ class SenateSeats:
         self._shares: dict[tuple[int, str, int], float] = {}
         if results is None:
             return
-        rows = results[(results["office"] == "senate") & results["stage"].isin(RACE_STAGES)
-                       & results["senate_class"].notna() & results["candidate"].notna()]
+        rows = results[
+            (results["office"] == "senate")
+            & results["stage"].isin(RACE_STAGES)
+            & results["senate_class"].notna()
+            & results["candidate"].notna()
+        ]
         votes: dict[tuple[int, str, int], dict[str, float]] = {}
         for cycle, state, klass, stage, name, party, count in zip(
-                rows["cycle"], rows["state"], rows["senate_class"], rows["stage"], rows["candidate"],
-                rows["party"], rows["votes"], strict=True):
+            rows["cycle"],
+            rows["state"],
+            rows["senate_class"],
+            rows["stage"],
+            rows["candidate"],
+            rows["party"],
+            rows["votes"],
+            strict=True,
+        ):
             key = (int(cycle), str(state), int(klass))
             if key not in self.names:
                 self.classes.setdefault(key[:2], []).append(key[2])
@@ -213,8 +234,9 @@ class SenateSeats:
     def races(self, cycle: int, state: str) -> list[int]:
         return self.classes.get((int(cycle), state), [])
 
-    def resolve(self, cycle: int, state: str, names: Iterable[str] = (),
-                hint: int | None = None) -> tuple[int | None, str | None]:
+    def resolve(
+        self, cycle: int, state: str, names: Iterable[str] = (), hint: int | None = None
+    ) -> tuple[int | None, str | None]:
         """(class, None) or (None, reason). ``names``: the question's candidates; ``hint``: the source's
         own class label, if any. See the module docstring for the order of the rules."""
         classes = self.races(cycle, state)
@@ -227,8 +249,10 @@ class SenateSeats:
                 return top[0], None
             if hint in top:
                 return hint, None
-            return None, (f"the candidates {sorted(names)} match the {state} {cycle} Senate races of "
-                          f"classes {top} equally")
+            return None, (
+                f"the candidates {sorted(names)} match the {state} {cycle} Senate races of "
+                f"classes {top} equally"
+            )
         if hint is not None:
             return hint, None
         if len(classes) == 1:
@@ -237,7 +261,9 @@ class SenateSeats:
             return None, "no certified Senate results were given, so the Senate class cannot be resolved"
         if not classes:
             return None, f"the results have no {state} Senate race in {cycle}"
-        named = f"the candidates {sorted(names)} match none of them" if keys else "the source names no candidates"
+        named = (
+            f"the candidates {sorted(names)} match none of them" if keys else "the source names no candidates"
+        )
         return None, f"{state} has {len(classes)} Senate races in {cycle} (classes {classes}) and {named}"
 
     def party(self, cycle: int, state: str, klass: int, name: str) -> str | None:
@@ -278,8 +304,15 @@ def load_leo(path: Path | str, data_dir: Path | str, results: pd.DataFrame | Non
     out = _answers(answers, rejects, polls, poll_rejects, poll_fields, layout)
     out = _resolve_races(out, rejects, seats)
     poll_rejected = _poll_report(polls, poll_rejects, answers)
-    return LeoLoadResult(polls.source, layout, answers.rows_read, typed_polls(out), rejects.frame(),
-                         answers_source=answers.source, poll_rejected=poll_rejected)
+    return LeoLoadResult(
+        polls.source,
+        layout,
+        answers.rows_read,
+        typed_polls(out),
+        rejects.frame(),
+        answers_source=answers.source,
+        poll_rejected=poll_rejected,
+    )
 
 
 def _poll_fields(table: Table, rejects: Rejects, layout: str) -> pd.DataFrame:
@@ -290,13 +323,19 @@ def _poll_fields(table: Table, rejects: Rejects, layout: str) -> pd.DataFrame:
     repeated = poll_id.duplicated(keep=False) & (poll_id != "")
     rejects.flag(repeated, "id", "id " + quoted(poll_id) + " appears on more than one poll line")
     states = map_states(f[state_col], national=())
-    rejects.flag(states.unknown | states.territory | (f[state_col].str.strip() == ""), state_col,
-                 state_col + " " + quoted(f[state_col]) + " is not a known state")
+    rejects.flag(
+        states.unknown | states.territory | (f[state_col].str.strip() == ""),
+        state_col,
+        state_col + " " + quoted(f[state_col]) + " is not a known state",
+    )
     start, end = parse_date(f["start_date"]), parse_date(f["end_date"])
     rejects.flag(start.isna(), "start_date", "start_date " + quoted(f["start_date"]) + " is not a date")
     rejects.flag(end.isna(), "end_date", "end_date " + quoted(f["end_date"]) + " is not a date")
-    rejects.flag(end < start, "end_date", "end_date " + quoted(f["end_date"]) + " is before start_date "
-                 + quoted(f["start_date"]))
+    rejects.flag(
+        end < start,
+        "end_date",
+        "end_date " + quoted(f["end_date"]) + " is before start_date " + quoted(f["start_date"]),
+    )
     n, bad_n = parse_number(f["sample_size"])
     rejects.flag(bad_n, "sample_size", "sample_size " + quoted(f["sample_size"]) + " is not a number")
     rejects.flag(n < 0, "sample_size", "sample_size " + quoted(f["sample_size"]) + " is negative")
@@ -304,31 +343,42 @@ def _poll_fields(table: Table, rejects: Rejects, layout: str) -> pd.DataFrame:
     rejects.flag(pollster == "", pollster_col, f"{pollster_col} is missing")
     if layout == "leo_polls":
         cycle, bad_cycle = parse_number(f["cycle"])
-        rejects.flag(bad_cycle | cycle.isna() | (cycle % 1 != 0), "cycle", "cycle " + quoted(f["cycle"])
-                     + " is not a year")
+        rejects.flag(
+            bad_cycle | cycle.isna() | (cycle % 1 != 0),
+            "cycle",
+            "cycle " + quoted(f["cycle"]) + " is not a year",
+        )
         mode = pd.Series(np.nan, index=f.index, dtype="str")
     else:
         year = end.dt.year.astype("Int64")
         cycle = (year + year % 2).astype("Float64")
         mode = none_if_blank(f["methodology"])
     population = f["population"].str.strip().str.lower()
-    return pd.DataFrame({
-        "poll_line": table.line_no,
-        "poll_id": poll_id,
-        "cycle": cycle,
-        "state": states.state,
-        "pollster": pollster,
-        "partisan": normalise_party(f[partisan_col]),
-        "start_date": start,
-        "end_date": end,
-        "sample_size": n.where(n != 0),
-        "population": population.where(population.isin(list(POPULATIONS))),
-        "mode": mode,
-    })
+    return pd.DataFrame(
+        {
+            "poll_line": table.line_no,
+            "poll_id": poll_id,
+            "cycle": cycle,
+            "state": states.state,
+            "pollster": pollster,
+            "partisan": normalise_party(f[partisan_col]),
+            "start_date": start,
+            "end_date": end,
+            "sample_size": n.where(n != 0),
+            "population": population.where(population.isin(list(POPULATIONS))),
+            "mode": mode,
+        }
+    )
 
 
-def _answers(table: Table, rejects: Rejects, polls: Table, poll_rejects: Rejects, poll_fields: pd.DataFrame,
-             layout: str) -> pd.DataFrame:
+def _answers(
+    table: Table,
+    rejects: Rejects,
+    polls: Table,
+    poll_rejects: Rejects,
+    poll_fields: pd.DataFrame,
+    layout: str,
+) -> pd.DataFrame:
     f = table.frame
     _, _, _, matchup_col, surname_col = _COLUMNS[layout]
     poll_id = f["poll_id"].str.strip()
@@ -341,22 +391,41 @@ def _answers(table: Table, rejects: Rejects, polls: Table, poll_rejects: Rejects
     inherited = poll_line.map(bad_polls["reason"])
     for kind in ("out_of_scope", "invalid"):
         for column in bad_polls.loc[bad_polls["kind"] == kind, "field"].unique():
-            mask = inherited.notna() & (poll_line.map(bad_polls["field"]) == column) \
+            mask = (
+                inherited.notna()
+                & (poll_line.map(bad_polls["field"]) == column)
                 & (poll_line.map(bad_polls["kind"]) == kind)
-            reason = ("poll " + poll_id + " (" + polls.source + " line "
-                      + poll_line.astype("Int64").astype("str") + "): " + inherited)
+            )
+            reason = (
+                "poll "
+                + poll_id
+                + " ("
+                + polls.source
+                + " line "
+                + poll_line.astype("Int64").astype("str")
+                + "): "
+                + inherited
+            )
             rejects.flag(mask, column, reason, kind=kind)
 
     stage = f["stage"].str.strip().str.lower()
-    rejects.flag(stage != "general", "stage", "stage " + quoted(f["stage"])
-                 + ": only general-election answers are modelled", kind="out_of_scope")
+    rejects.flag(
+        stage != "general",
+        "stage",
+        "stage " + quoted(f["stage"]) + ": only general-election answers are modelled",
+        kind="out_of_scope",
+    )
     full = f["nyt_name"].str.strip() if "nyt_name" in f else f[surname_col].str.strip()
-    rejects.flag(full.str.lower().isin(NON_CANDIDATES) | f[surname_col].str.strip().str.lower()
-                 .isin(NON_CANDIDATES), surname_col, "answer " + quoted(full) + " is not a candidate",
-                 kind="out_of_scope")
+    rejects.flag(
+        full.str.lower().isin(NON_CANDIDATES) | f[surname_col].str.strip().str.lower().isin(NON_CANDIDATES),
+        surname_col,
+        "answer " + quoted(full) + " is not a candidate",
+        kind="out_of_scope",
+    )
     written = f[surname_col].str.strip()
-    candidate = written.where(~written.str.lower().str.rstrip(".").isin(_SUFFIXES) & (written != ""),
-                              full.map(surname))
+    candidate = written.where(
+        ~written.str.lower().str.rstrip(".").isin(_SUFFIXES) & (written != ""), full.map(surname)
+    )
     candidate = candidate.where(~full.str.match(r"(?i)generic\b"), full)
     rejects.flag(candidate == "", surname_col, "candidate is missing")
     pct, bad_pct = parse_number(f["pct"])
@@ -368,17 +437,19 @@ def _answers(table: Table, rejects: Rejects, polls: Table, poll_rejects: Rejects
     if layout == "leo_polls_2010":
         matchup = matchup.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
     slug_class = f["office"].str.strip().str.lower().str.extract(_SLUG_CLASS)["roman"].map(_ROMAN)
-    out = pd.DataFrame({
-        "source": table.source,
-        "line_no": table.line_no,
-        "poll_line": poll_line,
-        "question_id": poll_id + "-" + matchup,
-        "candidate": candidate,
-        "full_name": full,
-        "party": normalise_party(f["party"]),
-        "pct": pct,
-        "hint": slug_class.astype("Float64"),
-    })[rejects.ok]
+    out = pd.DataFrame(
+        {
+            "source": table.source,
+            "line_no": table.line_no,
+            "poll_line": poll_line,
+            "question_id": poll_id + "-" + matchup,
+            "candidate": candidate,
+            "full_name": full,
+            "party": normalise_party(f["party"]),
+            "pct": pct,
+            "hint": slug_class.astype("Float64"),
+        }
+    )[rejects.ok]
     out["poll_line"] = out["poll_line"].astype("int64")
     out = out.join(poll_fields.set_index("poll_line"), on="poll_line")
     out["cycle"] = out["cycle"].astype("int64")
@@ -390,8 +461,8 @@ def _resolve_races(out: pd.DataFrame, rejects: Rejects, seats: SenateSeats) -> p
     answers of questions whose class cannot be resolved."""
     questions: dict[tuple[str, int, str], list] = {}
     for index, question, cycle, state, name, hint in zip(
-            out.index, out["question_id"], out["cycle"], out["state"], out["full_name"], out["hint"],
-            strict=True):
+        out.index, out["question_id"], out["cycle"], out["state"], out["full_name"], out["hint"], strict=True
+    ):
         entry = questions.setdefault((question, cycle, state), [[], [], set()])
         entry[0].append(index)
         entry[1].append(name)
@@ -414,17 +485,24 @@ def _resolve_races(out: pd.DataFrame, rejects: Rejects, seats: SenateSeats) -> p
     missing = out["party"].isna()
     if missing.any():
         out.loc[missing, "party"] = [
-            seats.party(c, s, k, n) for c, s, k, n in
-            zip(out.loc[missing, "cycle"], out.loc[missing, "state"], out.loc[missing, "senate_class"],
-                out.loc[missing, "full_name"], strict=True)
+            seats.party(c, s, k, n)
+            for c, s, k, n in zip(
+                out.loc[missing, "cycle"],
+                out.loc[missing, "state"],
+                out.loc[missing, "senate_class"],
+                out.loc[missing, "full_name"],
+                strict=True,
+            )
         ]
     out["office"] = "senate"
     out["stage"] = "general"
     out["district"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["sponsor"] = pd.Series(np.nan, index=out.index, dtype="str")
     out["created_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
-    out["race_id"] = [race_key(c, "senate", s, senate_class=k)
-                      for c, s, k in zip(out["cycle"], out["state"], out["senate_class"], strict=True)]
+    out["race_id"] = [
+        race_key(c, "senate", s, senate_class=k)
+        for c, s, k in zip(out["cycle"], out["state"], out["senate_class"], strict=True)
+    ]
     return out
 
 
@@ -432,6 +510,10 @@ def _poll_report(polls: Table, poll_rejects: Rejects, answers: Table) -> pd.Data
     """The poll table's unusable lines, plus its lines that no answer refers to."""
     referenced = set(answers.frame["poll_id"].str.strip())
     orphan = ~polls.frame["id"].str.strip().isin(referenced)
-    poll_rejects.flag(orphan, "id", "poll " + quoted(polls.frame["id"]) + " has no answer lines in "
-                      + answers.source, kind="out_of_scope")
+    poll_rejects.flag(
+        orphan,
+        "id",
+        "poll " + quoted(polls.frame["id"]) + " has no answer lines in " + answers.source,
+        kind="out_of_scope",
+    )
     return poll_rejects.frame()

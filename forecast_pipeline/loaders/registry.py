@@ -52,7 +52,11 @@ COMPANION_FILES = [
 
 # Most specific first: results, then the 538 poll layouts, then the Economist's, LEO's and Stanford's.
 LAYOUTS: dict[str, frozenset[str]] = {
-    **certified_results.LAYOUTS, **fte.LAYOUTS, **economist.LAYOUTS, **leo.LAYOUTS, **stanford.LAYOUTS,
+    **certified_results.LAYOUTS,
+    **fte.LAYOUTS,
+    **economist.LAYOUTS,
+    **leo.LAYOUTS,
+    **stanford.LAYOUTS,
 }
 
 Loader = Callable[[Path, Path, "pd.DataFrame | None"], LoadResult]

@@ -43,11 +43,26 @@ from forecast_pipeline.loaders.common import (
 from forecast_pipeline.races import race_key, senate_class
 
 LAYOUTS: dict[str, frozenset[str]] = {
-    "fte_results": frozenset({
-        "race_id", "state", "office_name", "office_seat_name", "cycle", "stage", "special", "party",
-        "candidate_id", "candidate_name", "ballot_party", "ranked_choice_round", "votes", "percent",
-        "winner", "alt_result_text",
-    }),
+    "fte_results": frozenset(
+        {
+            "race_id",
+            "state",
+            "office_name",
+            "office_seat_name",
+            "cycle",
+            "stage",
+            "special",
+            "party",
+            "candidate_id",
+            "candidate_name",
+            "ballot_party",
+            "ranked_choice_round",
+            "votes",
+            "percent",
+            "winner",
+            "alt_result_text",
+        }
+    ),
 }
 
 _MAJOR = ("DEM", "REP")
@@ -63,86 +78,117 @@ def load_results(path: Path | str, data_dir: Path | str) -> LoadResult:
 
     office = f["office_name"].str.strip().map(OFFICE_TYPES)
     states = map_states(f["state"])
-    rejects.flag(states.territory, "state", "state " + quoted(f["state"]) + " is a territory this project "
-                 "does not model", kind="out_of_scope")
+    rejects.flag(
+        states.territory,
+        "state",
+        "state " + quoted(f["state"]) + " is a territory this project does not model",
+        kind="out_of_scope",
+    )
     rnd, bad_round = parse_number(f["ranked_choice_round"])
-    rejects.flag(rnd > 1, "ranked_choice_round", "ranked-choice round " + f["ranked_choice_round"]
-                 + ": only round 1 (first choices) is kept", kind="out_of_scope")
-    rejects.flag(bad_round, "ranked_choice_round", "ranked_choice_round "
-                 + quoted(f["ranked_choice_round"]) + " is not a number")
-    rejects.flag(office.isna(), "office_name", "office_name " + quoted(f["office_name"])
-                 + " is not a known office")
+    rejects.flag(
+        rnd > 1,
+        "ranked_choice_round",
+        "ranked-choice round " + f["ranked_choice_round"] + ": only round 1 (first choices) is kept",
+        kind="out_of_scope",
+    )
+    rejects.flag(
+        bad_round,
+        "ranked_choice_round",
+        "ranked_choice_round " + quoted(f["ranked_choice_round"]) + " is not a number",
+    )
+    rejects.flag(
+        office.isna(), "office_name", "office_name " + quoted(f["office_name"]) + " is not a known office"
+    )
     # Only the presidential file uses a blank state, for the national popular vote.
     national = f["state"].str.strip() == ""
-    rejects.flag(states.unknown | (national & (office != "president")), "state",
-                 "state " + quoted(f["state"]) + " is not a known state")
+    rejects.flag(
+        states.unknown | (national & (office != "president")),
+        "state",
+        "state " + quoted(f["state"]) + " is not a known state",
+    )
     cycle, bad_cycle = parse_number(f["cycle"])
-    rejects.flag(bad_cycle | cycle.isna() | (cycle % 1 != 0), "cycle", "cycle " + quoted(f["cycle"])
-                 + " is not a year")
+    rejects.flag(
+        bad_cycle | cycle.isna() | (cycle % 1 != 0), "cycle", "cycle " + quoted(f["cycle"]) + " is not a year"
+    )
     senate = office == "senate"
     klass = f["office_seat_name"].map(senate_class).astype("Int64")
-    rejects.flag(senate & klass.isna(), "office_seat_name", "office_seat_name "
-                 + quoted(f["office_seat_name"]) + " is not a Senate class")
+    rejects.flag(
+        senate & klass.isna(),
+        "office_seat_name",
+        "office_seat_name " + quoted(f["office_seat_name"]) + " is not a Senate class",
+    )
     stage = f["stage"].str.strip()
     rejects.flag(stage == "", "stage", "stage is missing")
     special = f["special"].str.strip().str.lower().map(_BOOL)
     rejects.flag(special.isna(), "special", "special " + quoted(f["special"]) + " is not true/false")
     winner = f["winner"].str.strip().str.lower().map(_BOOL)
-    rejects.flag(~f["winner"].str.strip().str.lower().isin(list(_BOOL)), "winner",
-                 "winner " + quoted(f["winner"]) + " is not true/false")
+    rejects.flag(
+        ~f["winner"].str.strip().str.lower().isin(list(_BOOL)),
+        "winner",
+        "winner " + quoted(f["winner"]) + " is not true/false",
+    )
     candidate = f["candidate_name"].str.strip()
     candidate = candidate.where(candidate != "", f["alt_result_text"].str.strip())
     rejects.flag(candidate == "", "candidate_name", "candidate is missing")
     votes, bad_votes = parse_number(f["votes"])
     rejects.flag(bad_votes, "votes", "votes " + quoted(f["votes"]) + " is not a number")
-    rejects.flag(votes.notna() & ((votes < 0) | (votes % 1 != 0)), "votes", "votes " + quoted(f["votes"])
-                 + " is not a vote count")
+    rejects.flag(
+        votes.notna() & ((votes < 0) | (votes % 1 != 0)),
+        "votes",
+        "votes " + quoted(f["votes"]) + " is not a vote count",
+    )
     pct, bad_pct = parse_number(f["percent"])
     rejects.flag(bad_pct, "percent", "percent " + quoted(f["percent"]) + " is not a number")
     if pct.notna().any() and pct.max() <= 1:
         pct = pct * 100
-    rejects.flag((pct < 0) | (pct > 100), "percent", "percent " + quoted(f["percent"])
-                 + " is outside 0-100")
+    rejects.flag((pct < 0) | (pct > 100), "percent", "percent " + quoted(f["percent"]) + " is outside 0-100")
 
-    out = pd.DataFrame({
-        "source": table.source,
-        "line_no": table.line_no,
-        "cycle": cycle,
-        "office": office,
-        "state": states.state.where(~national, "US"),
-        "district": states.district,
-        "senate_class": klass.where(senate),
-        "special": special,
-        "stage": stage,
-        "candidate": candidate,
-        "party": _candidate_party(f, votes),
-        "votes": votes,
-        "pct": pct,
-        "winner": winner,
-    })[rejects.ok].copy()
+    out = pd.DataFrame(
+        {
+            "source": table.source,
+            "line_no": table.line_no,
+            "cycle": cycle,
+            "office": office,
+            "state": states.state.where(~national, "US"),
+            "district": states.district,
+            "senate_class": klass.where(senate),
+            "special": special,
+            "stage": stage,
+            "candidate": candidate,
+            "party": _candidate_party(f, votes),
+            "votes": votes,
+            "pct": pct,
+            "winner": winner,
+        }
+    )[rejects.ok].copy()
     out["cycle"] = out["cycle"].astype("int64")
     out["race_id"] = [
         race_key(c, o, s, None if pd.isna(d) else d, None if pd.isna(k) else k)
-        for c, o, s, d, k in zip(out["cycle"], out["office"], out["state"], out["district"],
-                                 out["senate_class"], strict=True)
+        for c, o, s, d, k in zip(
+            out["cycle"], out["office"], out["state"], out["district"], out["senate_class"], strict=True
+        )
     ]
     return LoadResult(table.source, layout, table.rows_read, typed_results(out), rejects.frame())
 
 
 def _candidate_party(f: pd.DataFrame, votes: pd.Series) -> pd.Series:
     primary_party = f["party"].str.strip()
-    lines = pd.DataFrame({
-        "race": f["race_id"].str.strip(),
-        "candidate": f["candidate_id"].str.strip(),
-        "ballot_party": f["ballot_party"].str.strip(),
-        "major": f["ballot_party"].str.strip().isin(_MAJOR),
-        "not_write_in": f["ballot_party"].str.strip() != "W",
-        "votes": votes.fillna(-1),
-    })
+    lines = pd.DataFrame(
+        {
+            "race": f["race_id"].str.strip(),
+            "candidate": f["candidate_id"].str.strip(),
+            "ballot_party": f["ballot_party"].str.strip(),
+            "major": f["ballot_party"].str.strip().isin(_MAJOR),
+            "not_write_in": f["ballot_party"].str.strip() != "W",
+            "votes": votes.fillna(-1),
+        }
+    )
     lines = lines[(lines["candidate"] != "") & (lines["ballot_party"] != "")]
-    best = (lines.sort_values(["major", "not_write_in", "votes"], ascending=False, kind="stable")
-            .drop_duplicates(["race", "candidate"])
-            .set_index(["race", "candidate"])["ballot_party"])
+    best = (
+        lines.sort_values(["major", "not_write_in", "votes"], ascending=False, kind="stable")
+        .drop_duplicates(["race", "candidate"])
+        .set_index(["race", "candidate"])["ballot_party"]
+    )
     keys = pd.MultiIndex.from_arrays([f["race_id"].str.strip(), f["candidate_id"].str.strip()])
     derived = pd.Series(best.reindex(keys).to_numpy(), index=f.index, dtype="str")
     return primary_party.where(primary_party != "", derived).replace("", np.nan)

@@ -72,10 +72,22 @@ from forecast_pipeline.loaders.common import (
 from forecast_pipeline.loaders.leo import SenateSeats
 from forecast_pipeline.races import race_key
 
-_BASE = frozenset({
-    "election", "state", "year", "pollName", "startDate", "endDate", "numberOfRespondents", "democratic",
-    "republican", "electionDate", "finalTwoPartyVSDemocratic", "finalTwoPartyVSRepublican",
-})
+_BASE = frozenset(
+    {
+        "election",
+        "state",
+        "year",
+        "pollName",
+        "startDate",
+        "endDate",
+        "numberOfRespondents",
+        "democratic",
+        "republican",
+        "electionDate",
+        "finalTwoPartyVSDemocratic",
+        "finalTwoPartyVSRepublican",
+    }
+)
 LAYOUTS: dict[str, frozenset[str]] = {
     "stanford_auxiliary": _BASE | {"populationType", "Mode"},
     "stanford_main": _BASE,
@@ -84,8 +96,14 @@ OFFICES = {"Pres": "president", "Sen": "senate", "Gov": "governor"}
 ANSWERS = (("democratic", "Democrat", "DEM"), ("republican", "Republican", "REP"))
 _MISSING = ("", "NA")
 _POPULATIONS = {
-    "lv": "lv", "likely voters": "lv", "rv": "rv", "registered voters": "rv", "a": "a", "adults": "a",
-    "v": "v", "voters": "v",
+    "lv": "lv",
+    "likely voters": "lv",
+    "rv": "rv",
+    "registered voters": "rv",
+    "a": "a",
+    "adults": "a",
+    "v": "v",
+    "voters": "v",
 }
 _TAG = re.compile(r"\((?P<party>[DR])(?:-(?P<sponsor>[^)]*))?\)")
 RESULT_MATCH_TOLERANCE = 0.1  # percentage points
@@ -110,30 +128,46 @@ def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame 
     f = table.frame
 
     trimmed = f.apply(lambda column: column.str.strip())
-    first = pd.Series(table.line_no, index=f.index).groupby([trimmed[c] for c in f.columns]) \
-        .transform("min")
-    rejects.flag(first != table.line_no, "pollName", "line repeats line " + first.astype("str")
-                 + " field for field", kind="out_of_scope")
+    first = pd.Series(table.line_no, index=f.index).groupby([trimmed[c] for c in f.columns]).transform("min")
+    rejects.flag(
+        first != table.line_no,
+        "pollName",
+        "line repeats line " + first.astype("str") + " field for field",
+        kind="out_of_scope",
+    )
     office = f["election"].str.strip().map(OFFICES)
     rejects.flag(office.isna(), "election", "election " + quoted(f["election"]) + " is not Pres/Sen/Gov")
     states = map_states(f["state"], national=())
-    rejects.flag(states.unknown | states.territory | (f["state"].str.strip() == ""), "state",
-                 "state " + quoted(f["state"]) + " is not a known state")
+    rejects.flag(
+        states.unknown | states.territory | (f["state"].str.strip() == ""),
+        "state",
+        "state " + quoted(f["state"]) + " is not a known state",
+    )
     cycle, bad_cycle = parse_number(f["year"])
-    rejects.flag(bad_cycle | cycle.isna() | (cycle % 1 != 0), "year", "year " + quoted(f["year"])
-                 + " is not a year")
+    rejects.flag(
+        bad_cycle | cycle.isna() | (cycle % 1 != 0), "year", "year " + quoted(f["year"]) + " is not a year"
+    )
     end = parse_date(f["endDate"])
     start_given = ~f["startDate"].str.strip().isin(_MISSING)
     start = parse_date(f["startDate"]).where(start_given, end)
     rejects.flag(end.isna(), "endDate", "endDate " + quoted(f["endDate"]) + " is not a date")
     rejects.flag(start.isna(), "startDate", "startDate " + quoted(f["startDate"]) + " is not a date")
-    rejects.flag(end < start, "endDate", "endDate " + quoted(f["endDate"]) + " is before startDate "
-                 + quoted(f["startDate"]))
+    rejects.flag(
+        end < start,
+        "endDate",
+        "endDate " + quoted(f["endDate"]) + " is before startDate " + quoted(f["startDate"]),
+    )
     n, bad_n = parse_number(f["numberOfRespondents"], missing=_MISSING)
-    rejects.flag(bad_n, "numberOfRespondents", "numberOfRespondents " + quoted(f["numberOfRespondents"])
-                 + " is not a number")
-    rejects.flag(n <= 0, "numberOfRespondents", "numberOfRespondents " + quoted(f["numberOfRespondents"])
-                 + " is not positive")
+    rejects.flag(
+        bad_n,
+        "numberOfRespondents",
+        "numberOfRespondents " + quoted(f["numberOfRespondents"]) + " is not a number",
+    )
+    rejects.flag(
+        n <= 0,
+        "numberOfRespondents",
+        "numberOfRespondents " + quoted(f["numberOfRespondents"]) + " is not positive",
+    )
     pollster = f["pollName"].str.strip()
     rejects.flag(pollster == "", "pollName", "pollName is missing")
     shares = {column: _share(f[column], rejects, column) for column, _, _ in ANSWERS}
@@ -149,43 +183,61 @@ def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame 
         population_text = pd.Series("", index=f.index, dtype="str")
     tags = pollster.str.findall(_TAG)
     parties = tags.map(lambda found: {party for party, _ in found})
-    partisan = parties.map(lambda found: {"D": "DEM", "R": "REP"}[next(iter(found))] if len(found) == 1
-                           else np.nan)
+    partisan = parties.map(
+        lambda found: {"D": "DEM", "R": "REP"}[next(iter(found))] if len(found) == 1 else np.nan
+    )
     sponsor = tags.map(lambda found: "; ".join(s.strip() for _, s in found if s.strip()) or np.nan)
-    poll_id = stable_id("stan-", f["election"].str.strip(), f["state"].str.strip(), f["year"].str.strip(),
-                        pollster, f["startDate"].str.strip(), f["endDate"].str.strip())
-    question_id = stable_id("stan-q-", poll_id, population_text, f["numberOfRespondents"].str.strip(),
-                            f["democratic"].str.strip(), f["republican"].str.strip())
-    out = pd.DataFrame({
-        "source": table.source,
-        "line_no": table.line_no,
-        "cycle": cycle,
-        "office": office,
-        "state": states.state,
-        "district": pd.Series(pd.NA, index=f.index, dtype="Int64"),
-        "stage": "general",
-        "poll_id": poll_id,
-        "question_id": question_id,
-        "pollster": pollster,
-        "sponsor": sponsor.astype("str").where(sponsor.notna()),
-        "partisan": partisan.astype("str").where(partisan.notna()),
-        "start_date": start,
-        "end_date": end,
-        "created_at": pd.Series(pd.NaT, index=f.index, dtype="datetime64[us]"),
-        "sample_size": n,
-        "population": population,
-        "mode": mode,
-    })
+    poll_id = stable_id(
+        "stan-",
+        f["election"].str.strip(),
+        f["state"].str.strip(),
+        f["year"].str.strip(),
+        pollster,
+        f["startDate"].str.strip(),
+        f["endDate"].str.strip(),
+    )
+    question_id = stable_id(
+        "stan-q-",
+        poll_id,
+        population_text,
+        f["numberOfRespondents"].str.strip(),
+        f["democratic"].str.strip(),
+        f["republican"].str.strip(),
+    )
+    out = pd.DataFrame(
+        {
+            "source": table.source,
+            "line_no": table.line_no,
+            "cycle": cycle,
+            "office": office,
+            "state": states.state,
+            "district": pd.Series(pd.NA, index=f.index, dtype="Int64"),
+            "stage": "general",
+            "poll_id": poll_id,
+            "question_id": question_id,
+            "pollster": pollster,
+            "sponsor": sponsor.astype("str").where(sponsor.notna()),
+            "partisan": partisan.astype("str").where(partisan.notna()),
+            "start_date": start,
+            "end_date": end,
+            "created_at": pd.Series(pd.NaT, index=f.index, dtype="datetime64[us]"),
+            "sample_size": n,
+            "population": population,
+            "mode": mode,
+        }
+    )
     out["senate_class"] = _senate_classes(out, f, rejects, SenateSeats(results))
     ok = rejects.ok
-    parts = [out[ok].assign(candidate=name, party=party, pct=shares[column][ok])
-             for column, name, party in ANSWERS]
+    parts = [
+        out[ok].assign(candidate=name, party=party, pct=shares[column][ok]) for column, name, party in ANSWERS
+    ]
     accepted = pd.concat(parts)
     accepted["cycle"] = accepted["cycle"].astype("int64")
     accepted["race_id"] = [
         race_key(c, o, s, senate_class=None if pd.isna(k) else k)
-        for c, o, s, k in zip(accepted["cycle"], accepted["office"], accepted["state"],
-                              accepted["senate_class"], strict=True)
+        for c, o, s, k in zip(
+            accepted["cycle"], accepted["office"], accepted["state"], accepted["senate_class"], strict=True
+        )
     ]
     return LoadResult(table.source, layout, table.rows_read, typed_polls(accepted), rejects.frame())
 
@@ -211,14 +263,19 @@ def _senate_classes(out: pd.DataFrame, f: pd.DataFrame, rejects: Rejects, seats:
         cycle, state = int(out.at[index, "cycle"]), out.at[index, "state"]
         value, reason = seats.resolve(cycle, state)
         if value is None and len(seats.races(cycle, state)) > 1 and not pd.isna(attached[index]):
-            found = [k for k in seats.races(cycle, state)
-                     if (share := seats.loser_share(cycle, state, k)) is not None
-                     and abs(share - attached[index]) <= RESULT_MATCH_TOLERANCE]
+            found = [
+                k
+                for k in seats.races(cycle, state)
+                if (share := seats.loser_share(cycle, state, k)) is not None
+                and abs(share - attached[index]) <= RESULT_MATCH_TOLERANCE
+            ]
             if len(found) == 1:
                 value = found[0]
             else:
-                reason = (f"{reason}, and the attached final result {attached[index]:.2f} matches "
-                          f"{'none' if not found else 'several'} of them")
+                reason = (
+                    f"{reason}, and the attached final result {attached[index]:.2f} matches "
+                    f"{'none' if not found else 'several'} of them"
+                )
         if value is None:
             reasons[index] = reason
         else:

@@ -159,8 +159,14 @@ class PriorConfig:
             v = getattr(self, f.name)
             if isinstance(v, float) and v < 0:
                 raise ValueError(f"{f.name} must be >= 0, got {v}")
-        for name in ("national_shift_sd", "race_dev_sd", "national_walk_sd", "race_walk_sd",
-                     "house_sd_mean", "poll_noise_sd_prob_scale"):
+        for name in (
+            "national_shift_sd",
+            "race_dev_sd",
+            "national_walk_sd",
+            "race_walk_sd",
+            "house_sd_mean",
+            "poll_noise_sd_prob_scale",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
 

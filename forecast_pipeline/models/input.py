@@ -14,26 +14,26 @@ import numpy as np
 import pandas as pd
 
 RACE_COLUMNS = [
-    "race_id",           # str
-    "state",             # USPS code
-    "district",          # Int64 nullable
-    "prior_dem_share",   # float in (0,1): Dem two-party share from the previous election (the prior centre)
-    "turnout_weight",    # float >= 0: share of the national two-party vote in the previous election;
-                         # weights sum to 1 over the races that make up the national vote
-    "electoral_votes",   # Int64 nullable (president only)
+    "race_id",  # str
+    "state",  # USPS code
+    "district",  # Int64 nullable
+    "prior_dem_share",  # float in (0,1): Dem two-party share from the previous election (the prior centre)
+    "turnout_weight",  # float >= 0: share of the national two-party vote in the previous election;
+    # weights sum to 1 over the races that make up the national vote
+    "electoral_votes",  # Int64 nullable (president only)
 ]
 
 POLL_COLUMNS = [
-    "poll_id",           # str
-    "race_id",           # str, or None for a national poll
-    "is_national",       # bool
-    "pollster",          # str
-    "population",        # "lv" / "rv" / "a" / "v" / "unknown"
-    "end_date",          # datetime64 (date)
-    "sample_size",       # float > 0 (imputed upstream where missing; see `sample_size_imputed`)
+    "poll_id",  # str
+    "race_id",  # str, or None for a national poll
+    "is_national",  # bool
+    "pollster",  # str
+    "population",  # "lv" / "rv" / "a" / "v" / "unknown"
+    "end_date",  # datetime64 (date)
+    "sample_size",  # float > 0 (imputed upstream where missing; see `sample_size_imputed`)
     "sample_size_imputed",  # bool
-    "dem_pct",           # float percent
-    "rep_pct",           # float percent
+    "dem_pct",  # float percent
+    "rep_pct",  # float percent
 ]
 # Optional poll columns: "mode" (str, free text; collapsed by the model), "partisan" ("DEM"/"REP"/None:
 # the sponsor's party). Optional race column: "office" (defaults to ModelInput.office).
@@ -71,8 +71,8 @@ class ModelInput:
     office: str
     as_of: date
     election_day: date
-    races: pd.DataFrame      # RACE_COLUMNS, one row per race to forecast, sorted by race_id
-    polls: pd.DataFrame      # POLL_COLUMNS, one row per poll (one question chosen per poll)
+    races: pd.DataFrame  # RACE_COLUMNS, one row per race to forecast, sorted by race_id
+    polls: pd.DataFrame  # POLL_COLUMNS, one row per poll (one question chosen per poll)
     national_prior_dem_share: float  # previous national Dem two-party share
     structure: PriorStructure | None = None  # None: built from PriorConfig scalars (synthetic data)
 
@@ -101,17 +101,39 @@ class ModelInput:
         rows and columns of the structure)."""
         keep = self.races["race_id"].isin(list(race_ids)).to_numpy()
         races = self.races[keep].reset_index(drop=True)
-        polls = self.polls[self.polls["is_national"].astype(bool) | self.polls["race_id"].isin(races["race_id"])]
+        polls = self.polls[
+            self.polls["is_national"].astype(bool) | self.polls["race_id"].isin(races["race_id"])
+        ]
         structure = self.structure
         if structure is not None:
             ix = np.flatnonzero(keep)
             sub = np.ix_(ix, ix)
             structure = dataclasses.replace(
-                structure, prior_cov=structure.prior_cov[sub], bias_cov=structure.bias_cov[sub],
-                race_corr=structure.race_corr[sub], info=dict(structure.info))
-        return ModelInput(self.cycle, self.office, self.as_of, self.election_day, races,
-                          polls.reset_index(drop=True), self.national_prior_dem_share, structure)
+                structure,
+                prior_cov=structure.prior_cov[sub],
+                bias_cov=structure.bias_cov[sub],
+                race_corr=structure.race_corr[sub],
+                info=dict(structure.info),
+            )
+        return ModelInput(
+            self.cycle,
+            self.office,
+            self.as_of,
+            self.election_day,
+            races,
+            polls.reset_index(drop=True),
+            self.national_prior_dem_share,
+            structure,
+        )
 
     def without_polls(self) -> ModelInput:
-        return ModelInput(self.cycle, self.office, self.as_of, self.election_day, self.races,
-                          self.polls.iloc[0:0], self.national_prior_dem_share, self.structure)
+        return ModelInput(
+            self.cycle,
+            self.office,
+            self.as_of,
+            self.election_day,
+            self.races,
+            self.polls.iloc[0:0],
+            self.national_prior_dem_share,
+            self.structure,
+        )

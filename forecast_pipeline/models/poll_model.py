@@ -85,7 +85,9 @@ UNKNOWN_POLLSTER = "(unknown)"
 # NATIONAL_CENTRED_MIN_POLLS_PER_KNOT polls per random-walk knot, else non-centred.
 HOUSE_CENTRED_MIN_POLLSTERS = 10
 HOUSE_CENTRED_MIN_POLLS_PER_POLLSTER = 5
-NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = 10**9  # v2: non-centred always (2020: centred ESS 29, non-centred 117 at 500 draws)
+NATIONAL_CENTRED_MIN_POLLS_PER_KNOT = (
+    10**9
+)  # v2: non-centred always (2020: centred ESS 29, non-centred 117 at 500 draws)
 # house_sd ~ Gamma(shape 4, mean house_sd_mean): keeps the sd off zero (no funnel neck) with few
 # pollsters; 95% prior interval 0.27x - 2.2x the mean.
 HOUSE_SD_SHAPE = 4.0
@@ -95,8 +97,21 @@ HOUSE_SD_SHAPE = 4.0
 # names are skipped. national_level_back and house_effect are deterministic (house_effect is the
 # zero-sum house_zs / house_z re-centred on the average poll) and are checked through them.
 FREE_PARAMETERS = (
-    "bias_mix", "prior_mix", "poll_level_asof", "truth_given_polls_z", "campaign_to_come_z", "national_walk", "national_walk_z", "race_walk_z",
-    "house_sd", "house_z", "house_zs", "population_z", "mode_z", "sponsor_z", "sigma_extra",
+    "bias_mix",
+    "prior_mix",
+    "poll_level_asof",
+    "truth_given_polls_z",
+    "campaign_to_come_z",
+    "national_walk",
+    "national_walk_z",
+    "race_walk_z",
+    "house_sd",
+    "house_z",
+    "house_zs",
+    "population_z",
+    "mode_z",
+    "sponsor_z",
+    "sigma_extra",
 )
 
 
@@ -110,24 +125,24 @@ class PreparedData:
     """Arrays and coords the PyMC graph is built from (all plain numpy / Python str)."""
 
     race_ids: list[str]
-    prior_logit: np.ndarray          # [R]
-    weights: np.ndarray              # [R], sum 1 (zeros if national polls cannot be linked)
-    days: list[str]                  # ISO dates, grid start .. Election Day inclusive
-    knot_pos: np.ndarray             # [K] day index of each knot (ascending; last = Election Day)
-    knot_labels: list[str]           # ISO date of each knot (may precede the grid start)
+    prior_logit: np.ndarray  # [R]
+    weights: np.ndarray  # [R], sum 1 (zeros if national polls cannot be linked)
+    days: list[str]  # ISO dates, grid start .. Election Day inclusive
+    knot_pos: np.ndarray  # [K] day index of each knot (ascending; last = Election Day)
+    knot_labels: list[str]  # ISO date of each knot (may precede the grid start)
     pollsters: list[str]
-    poll_ids: list[str]              # state polls first, then national polls
-    n_state: int                     # number of state polls (first rows of the poll arrays)
-    poll_race: np.ndarray            # [N] race index (-1 for national)
-    poll_day: np.ndarray             # [N] day index on the grid
-    poll_pollster: np.ndarray        # [N]
-    poll_population: np.ndarray      # [N] index into POPULATIONS
-    y: np.ndarray                    # [N] Dem two-party share of the poll
-    n_eff: np.ndarray                # [N] two-party sample size
-    poll_mode: np.ndarray            # [N] index into MODES
-    poll_sponsor: np.ndarray         # [N] 0 none, 1 DEM-sponsored, 2 REP-sponsored
+    poll_ids: list[str]  # state polls first, then national polls
+    n_state: int  # number of state polls (first rows of the poll arrays)
+    poll_race: np.ndarray  # [N] race index (-1 for national)
+    poll_day: np.ndarray  # [N] day index on the grid
+    poll_pollster: np.ndarray  # [N]
+    poll_population: np.ndarray  # [N] index into POPULATIONS
+    y: np.ndarray  # [N] Dem two-party share of the poll
+    n_eff: np.ndarray  # [N] two-party sample size
+    poll_mode: np.ndarray  # [N] index into MODES
+    poll_sponsor: np.ndarray  # [N] 0 none, 1 DEM-sponsored, 2 REP-sponsored
     structure: PriorStructure
-    days_to_election: int            # from the last grid day (as-of) to Election Day
+    days_to_election: int  # from the last grid day (as-of) to Election Day
     dropped: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -182,8 +197,16 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         dem = polls["dem_pct"].astype("float64")
         rep = polls["rep_pct"].astype("float64")
         n = polls["sample_size"].astype("float64")
-        valid = (dem.notna() & rep.notna() & n.notna() & (dem >= 0) & (rep >= 0) & (dem + rep > 0)
-                 & (n > 0) & end.notna()).to_numpy(dtype=bool)
+        valid = (
+            dem.notna()
+            & rep.notna()
+            & n.notna()
+            & (dem >= 0)
+            & (rep >= 0)
+            & (dem + rep > 0)
+            & (n > 0)
+            & end.notna()
+        ).to_numpy(dtype=bool)
         in_window = (end >= window_start).to_numpy(dtype=bool)
         is_nat = polls["is_national"].astype(bool).to_numpy()
         race_col = polls["race_id"].astype(object).where(polls["race_id"].notna(), None)
@@ -206,13 +229,15 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         # state polls first (stable order by race, date, id), then national polls
         race_index = {r: i for i, r in enumerate(race_ids)}
         polls["_race_idx"] = [
-            -1 if nat else race_index[str(r)]
-            for nat, r in zip(polls["_nat"], polls["race_id"], strict=True)
+            -1 if nat else race_index[str(r)] for nat, r in zip(polls["_nat"], polls["race_id"], strict=True)
         ]
         polls = polls.sort_values(["_nat", "_race_idx", "_end", "poll_id"], kind="stable")
     else:
-        polls = polls.assign(_end=pd.Series(dtype="datetime64[ns]"), _nat=pd.Series(dtype=bool),
-                             _race_idx=pd.Series(dtype="int64"))
+        polls = polls.assign(
+            _end=pd.Series(dtype="datetime64[ns]"),
+            _nat=pd.Series(dtype=bool),
+            _race_idx=pd.Series(dtype="int64"),
+        )
 
     if len(polls):
         grid_start = max(polls["_end"].min(), window_start)
@@ -227,23 +252,37 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
     poll_ids = _as_str_list(polls["poll_id"])
     if len(set(poll_ids)) != len(poll_ids):
         raise ValueError("duplicate poll_id among the polls used")
-    pollster_col = [UNKNOWN_POLLSTER if (p is None or (isinstance(p, float) and np.isnan(p))) else str(p)
-                    for p in polls["pollster"].astype(object)]
+    pollster_col = [
+        UNKNOWN_POLLSTER if (p is None or (isinstance(p, float) and np.isnan(p))) else str(p)
+        for p in polls["pollster"].astype(object)
+    ]
     pollsters = sorted(set(pollster_col))
     pollster_index = {p: i for i, p in enumerate(pollsters)}
-    pop_col = [str(p).strip().lower() if isinstance(p, str) else "unknown"
-               for p in polls["population"].astype(object)]
-    pop_idx = np.array([POPULATIONS.index(p) if p in POPULATIONS else POPULATIONS.index("unknown")
-                        for p in pop_col], dtype=np.int64)
+    pop_col = [
+        str(p).strip().lower() if isinstance(p, str) else "unknown"
+        for p in polls["population"].astype(object)
+    ]
+    pop_idx = np.array(
+        [POPULATIONS.index(p) if p in POPULATIONS else POPULATIONS.index("unknown") for p in pop_col],
+        dtype=np.int64,
+    )
     dem = polls["dem_pct"].astype("float64").to_numpy()
     rep = polls["rep_pct"].astype("float64").to_numpy()
     n = polls["sample_size"].astype("float64").to_numpy()
     modes = polls["mode"] if "mode" in polls.columns else pd.Series([None] * len(polls), index=polls.index)
     mode_idx = np.array([MODES.index(_collapse_mode(m)) for m in modes.astype(object)], dtype=np.int64)
-    partisan = (polls["partisan"] if "partisan" in polls.columns
-                else pd.Series([None] * len(polls), index=polls.index)).astype(object)
-    sponsor_idx = np.array([1 if str(v).upper().startswith("DEM") else 2 if str(v).upper().startswith("REP")
-                            else 0 for v in partisan], dtype=np.int64)
+    partisan = (
+        polls["partisan"]
+        if "partisan" in polls.columns
+        else pd.Series([None] * len(polls), index=polls.index)
+    ).astype(object)
+    sponsor_idx = np.array(
+        [
+            1 if str(v).upper().startswith("DEM") else 2 if str(v).upper().startswith("REP") else 0
+            for v in partisan
+        ],
+        dtype=np.int64,
+    )
     structure = inp.structure if inp.structure is not None else default_structure(races, priors)
 
     return PreparedData(
@@ -375,8 +414,9 @@ def _poll_centred(raw, idx: np.ndarray, n_levels: int):
     return raw - pt.dot(pt.as_tensor(_poll_share(idx, n_levels)), raw)
 
 
-def _offsets(name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None,
-             poll_weighted: bool = False):
+def _offsets(
+    name: str, idx: np.ndarray, n_levels: int, sd: float, reference: int | None, poll_weighted: bool = False
+):
     """Effects [n_levels] (0 for absent levels) for the levels present in ``idx``: relative to
     ``reference`` when it is present, else sum-to-zero over the present levels (over the polls when
     ``poll_weighted``)."""
@@ -420,13 +460,14 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
         # together, and truth | T' is a fixed linear-Gaussian map (module doc).
         R_ = R
         centre = np.eye(R_) - np.ones((R_, R_)) / R_
-        walk_cov_day = (st.walk_national_sd**2 * np.ones((R_, R_))
-                        + st.walk_race_sd**2 * centre @ st.race_corr @ centre)
+        walk_cov_day = (
+            st.walk_national_sd**2 * np.ones((R_, R_)) + st.walk_race_sd**2 * centre @ st.race_corr @ centre
+        )
         F = d.days_to_election * walk_cov_day
         A = st.prior_cov
         G, D = joint_basis(A + F, st.bias_cov)
         nu = float(st.bias_nu)
-        w = pm.Gamma("bias_mix", alpha=nu / 2.0, beta=nu / 2.0)     # Student-t mixing, shared by races
+        w = pm.Gamma("bias_mix", alpha=nu / 2.0, beta=nu / 2.0)  # Student-t mixing, shared by races
         # The fundamentals' error is fat-tailed too (its own mixing weight v): with a Gaussian prior
         # against a t polling error, any poll-prior disagreement reads as a polling disaster and the
         # polls are discounted everywhere (2008: bias_mix 0.4, Missouri held 2.6 points above 36
@@ -436,14 +477,23 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             v = pm.Gamma("prior_mix", alpha=st.prior_nu / 2.0, beta=st.prior_nu / 2.0)
         else:
             v = pt.as_tensor(1.0)
-        ratio = pt.as_tensor(D) * v / w                               # bias/prior variance per direction
+        ratio = pt.as_tensor(D) * v / w  # bias/prior variance per direction
         # s is sampled in race space (each race's polls pin its own coordinate: a near-diagonal
         # posterior); its density is evaluated through u = G^-1 (s - prior), u_k ~ N(0, 1 + D_k / w).
         G_inv = np.linalg.inv(G)
         s_asof = pm.CustomDist(
-            "poll_level_asof", pt.as_tensor(d.prior_logit), pt.as_tensor(G), pt.as_tensor(G_inv),
-            pt.as_tensor(D), w, v, logp=_s_logp, random=_s_random, signature="(r),(r,r),(r,r),(r),(),()->(r)",
-            dims="race")
+            "poll_level_asof",
+            pt.as_tensor(d.prior_logit),
+            pt.as_tensor(G),
+            pt.as_tensor(G_inv),
+            pt.as_tensor(D),
+            w,
+            v,
+            logp=_s_logp,
+            random=_s_random,
+            signature="(r),(r,r),(r,r),(r),(),()->(r)",
+            dims="race",
+        )
         u = pt.dot(pt.as_tensor(G_inv), s_asof - pt.as_tensor(d.prior_logit))
         z_c = pm.Normal("truth_given_polls_z", 0.0, 1.0, dims="basis")
         Gt = pt.as_tensor(G)
@@ -459,8 +509,11 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             gain = F @ af_inv
             cond = F - F @ af_inv @ F
             z_f = pm.Normal("campaign_to_come_z", 0.0, 1.0, dims="race")
-            truth_ed = (t_prime - pt.dot(pt.as_tensor(gain), t_prime - prior_t)
-                        + pt.dot(pt.as_tensor(_jitter_chol(cond)), z_f) / pt.sqrt(v))
+            truth_ed = (
+                t_prime
+                - pt.dot(pt.as_tensor(gain), t_prime - prior_t)
+                + pt.dot(pt.as_tensor(_jitter_chol(cond)), z_f) / pt.sqrt(v)
+            )
         else:
             truth_ed = t_prime
         ed_share = pm.Deterministic("election_day_share", pm.math.invlogit(truth_ed), dims="race")
@@ -471,23 +524,30 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             # centred: the levels of knots K-2 .. 0 (the as-of knot is 0 by construction; a DiracDelta
             # start would make the sampler's jittered initial points impossible)
             levels = pm.GaussianRandomWalk(
-                "national_walk", sigma=nat_step_sd, init_dist=pm.Normal.dist(0.0, nat_step_sd),
-                steps=K - 2, dims="step")
-            nat_back = pm.Deterministic("national_walk_back", pt.concatenate([pt.zeros(1), levels]),
-                                        dims="knot_back")
+                "national_walk",
+                sigma=nat_step_sd,
+                init_dist=pm.Normal.dist(0.0, nat_step_sd),
+                steps=K - 2,
+                dims="step",
+            )
+            nat_back = pm.Deterministic(
+                "national_walk_back", pt.concatenate([pt.zeros(1), levels]), dims="knot_back"
+            )
         else:
             nat_z = pm.Normal("national_walk_z", 0.0, 1.0, dims="step")
             nat_back = pm.Deterministic(
-                "national_walk_back", pt.concatenate([pt.zeros(1), pt.cumsum(nat_step_sd * nat_z)]),
-                dims="knot_back")
-        national_level = nat_back[::-1]                                            # [K] time order
+                "national_walk_back",
+                pt.concatenate([pt.zeros(1), pt.cumsum(nat_step_sd * nat_z)]),
+                dims="knot_back",
+            )
+        national_level = nat_back[::-1]  # [K] time order
         if K >= 2 and R >= 2:
             L = _jitter_chol(st.race_corr)
             # race walks sum to zero across races: the national walk carries their mean
             race_z = pm.Normal("race_walk_z", 0.0, 1.0, dims=("race", "step"))
             race_steps = step_scale * st.walk_race_sd * pt.dot(pt.as_tensor(centre @ L), race_z)
             race_back = pt.cumsum(race_steps[:, ::-1], axis=1)[:, ::-1]
-            race_level = pt.concatenate([race_back, pt.zeros((R, 1))], axis=1)   # [R, K]
+            race_level = pt.concatenate([race_back, pt.zeros((R, 1))], axis=1)  # [R, K]
         else:
             race_level = pt.zeros((R, K))
         mu_knot = s_asof[:, None] + national_level[None, :] + race_level
@@ -521,10 +581,17 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
         # Population: likely voters are the reference where any poll is of likely voters, else
         # sum-to-zero over the populations present; mode: sum-to-zero over the modes present. An effect shared by every
         # poll would be a free shift of all polls, unidentified against the Election-Day latent.
-        population = _offsets("population", d.poll_population, len(POPULATIONS), priors.population_sd,
-                              reference=0)
-        mode = _offsets("mode", d.poll_mode, len(MODES), priors.mode_sd, reference=None,
-                        poll_weighted=priors.adjust_to == "poll")
+        population = _offsets(
+            "population", d.poll_population, len(POPULATIONS), priors.population_sd, reference=0
+        )
+        mode = _offsets(
+            "mode",
+            d.poll_mode,
+            len(MODES),
+            priors.mode_sd,
+            reference=None,
+            poll_weighted=priors.adjust_to == "poll",
+        )
         sponsor_z = pm.Normal("sponsor_z", 0.0, 1.0, dims="sponsor")
         sponsor = pm.Deterministic("sponsor_effect", priors.sponsor_sd * sponsor_z, dims="sponsor")
 
@@ -543,8 +610,13 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
                 parts.append((pt.log(share_nd) - pt.log1p(-share_nd))[nat_inv])
             eta = pt.concatenate(parts) if len(parts) > 1 else parts[0]
             sponsor_term = pt.concatenate([pt.zeros(1), sponsor])[d.poll_sponsor]
-            eta = (eta + house[d.poll_pollster] + population[d.poll_population] + mode[d.poll_mode]
-                   + sponsor_term)
+            eta = (
+                eta
+                + house[d.poll_pollster]
+                + population[d.poll_population]
+                + mode[d.poll_mode]
+                + sponsor_term
+            )
             p = pm.math.invlogit(eta)
             sd = pt.sqrt(p * (1.0 - p) / d.n_eff + sigma_extra**2)
             pm.Normal("y", mu=p, sigma=sd, observed=d.y, dims="poll")
@@ -631,8 +703,13 @@ def fit(
         "bias_nu": float(d.structure.bias_nu),
         "prior_nu": "none" if d.structure.prior_nu is None else float(d.structure.prior_nu),
         "structure_info": json.dumps(d.structure.info, default=str, sort_keys=True),
-        "house_param": ("centred" if "house_zs" in model.named_vars
-                        else "non-centred" if "house_z" in model.named_vars else "none"),
+        "house_param": (
+            "centred"
+            if "house_zs" in model.named_vars
+            else "non-centred"
+            if "house_z" in model.named_vars
+            else "none"
+        ),
         "n_polls": int(d.n_polls),
         "n_polls_national": int(d.n_polls - d.n_state),
         **{f"n_polls_dropped_{k}": int(v) for k, v in d.dropped.items()},
@@ -662,6 +739,7 @@ def prior_election_day_draws(d: PreparedData, n: int = PRIOR_DRAWS, seed: int = 
 
 def _fit_data(d: PreparedData) -> xr.Dataset:
     """The data the model actually used (after the drops), for summaries and audits."""
+
     def obj(values) -> np.ndarray:
         return np.array([str(v) for v in values], dtype=object)
 
@@ -689,12 +767,12 @@ def _fit_data(d: PreparedData) -> xr.Dataset:
 
 @dataclass(frozen=True)
 class SyntheticTruth:
-    election_day_share: dict[str, float]   # the outcome: inv_logit(truth[r]) on Election Day
-    poll_visible_share: dict[str, float]   # what unbiased polls would show on Election Day (truth + bias)
+    election_day_share: dict[str, float]  # the outcome: inv_logit(truth[r]) on Election Day
+    poll_visible_share: dict[str, float]  # what unbiased polls would show on Election Day (truth + bias)
     house_effect_logit: dict[str, float]
     population_effect_logit: dict[str, float]
     sigma_extra: float
-    trend: pd.DataFrame                    # race_id x ISO day, probability scale
+    trend: pd.DataFrame  # race_id x ISO day, probability scale
 
 
 def simulate_input(
@@ -737,14 +815,16 @@ def simulate_input(
     prior_logit = rng.normal(0.0, 0.4, n_races)
     turnout = rng.gamma(2.0, 1.0, n_races)
     turnout[list(zero_weight)] = 0.0
-    races = pd.DataFrame({
-        "race_id": race_ids,
-        "state": states,
-        "district": pd.array([None] * n_races, dtype="Int64"),
-        "prior_dem_share": 1.0 / (1.0 + np.exp(-prior_logit)),
-        "turnout_weight": turnout / turnout.sum(),
-        "electoral_votes": pd.array(rng.integers(3, 40, n_races), dtype="Int64"),
-    })
+    races = pd.DataFrame(
+        {
+            "race_id": race_ids,
+            "state": states,
+            "district": pd.array([None] * n_races, dtype="Int64"),
+            "prior_dem_share": 1.0 / (1.0 + np.exp(-prior_logit)),
+            "turnout_weight": turnout / turnout.sum(),
+            "electoral_votes": pd.array(rng.integers(3, 40, n_races), dtype="Int64"),
+        }
+    )
     as_of = election_day - timedelta(days=days_before_election)
     total_days = n_days + days_before_election  # daily grid: first poll day .. Election Day
     start = as_of - timedelta(days=n_days - 1)
@@ -758,9 +838,10 @@ def simulate_input(
     bias = rng.multivariate_normal(np.zeros(n_races), st.bias_cov / w)
     s_ed = truth_ed + bias
     centre_l = (np.eye(n_races) - 1.0 / n_races) @ _jitter_chol(st.race_corr)
-    steps = (st.walk_national_sd * rng.normal(size=total_days - 1)[None, :]
-             + st.walk_race_sd * centre_l @ rng.normal(size=(n_races, total_days - 1)))
-    steps[:, n_days - 1:] /= np.sqrt(v)  # the campaign after as-of shares the prior's mixing weight
+    steps = st.walk_national_sd * rng.normal(size=total_days - 1)[
+        None, :
+    ] + st.walk_race_sd * centre_l @ rng.normal(size=(n_races, total_days - 1))
+    steps[:, n_days - 1 :] /= np.sqrt(v)  # the campaign after as-of shares the prior's mixing weight
     back = np.cumsum(steps[:, ::-1], axis=1)[:, ::-1]
     mu = s_ed[:, None] + np.concatenate([back, np.zeros((n_races, 1))], axis=1)  # [R, D]
     share = 1.0 / (1.0 + np.exp(-mu))
@@ -778,12 +859,14 @@ def simulate_input(
     n_st = n_polls - n_nat
     closeness = np.exp(-np.abs(prior_logit) / 0.15) + 0.05
     closeness[list(unpolled)] = 0.0
-    race_of = np.concatenate([
-        rng.choice(n_races, size=n_st, p=closeness / closeness.sum()),
-        np.full(n_nat, -1),
-    ])
+    race_of = np.concatenate(
+        [
+            rng.choice(n_races, size=n_st, p=closeness / closeness.sum()),
+            np.full(n_nat, -1),
+        ]
+    )
     day_w = np.exp(np.arange(n_days) / (n_days / 2.0))
-    day_of = rng.choice(n_days, size=n_polls, p=day_w / day_w.sum())   # 0 = first poll day
+    day_of = rng.choice(n_days, size=n_polls, p=day_w / day_w.sum())  # 0 = first poll day
     pollster_w = rng.gamma(pollster_concentration, 1.0, n_pollsters)  # < 1: a few big pollsters
     pollster_of = rng.choice(n_pollsters, size=n_polls, p=pollster_w / pollster_w.sum())
     pops = np.array(list(pop_eff))
@@ -808,35 +891,42 @@ def simulate_input(
         mode_eff = mode_eff - _poll_share(mode_of, len(sim_modes)) @ mode_eff
     else:
         house = house - house.mean()
-    eta = (latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of]
-           + mode_eff[mode_of])
+    eta = latent + house[pollster_of] + np.array([pop_eff[p] for p in pops])[pop_of] + mode_eff[mode_of]
     p = 1.0 / (1.0 + np.exp(-eta))
     n_eff = n * two_party
     y = rng.normal(p, np.sqrt(p * (1 - p) / n_eff + sigma_extra**2)).clip(0.01, 0.99)
 
-    polls = pd.DataFrame({
-        "poll_id": [f"p{i:05d}" for i in range(n_polls)],
-        "race_id": [race_ids[r] if r >= 0 else None for r in race_of],
-        "is_national": race_of < 0,
-        "pollster": [pollster_names[i] for i in pollster_of],
-        "population": pops[pop_of].tolist(),
-        "mode": sim_modes[mode_of].tolist(),
-        "end_date": pd.to_datetime([start + timedelta(days=int(t)) for t in day_of]),
-        "sample_size": n,
-        "sample_size_imputed": False,
-        "dem_pct": 100.0 * y * two_party,
-        "rep_pct": 100.0 * (1.0 - y) * two_party,
-    })
+    polls = pd.DataFrame(
+        {
+            "poll_id": [f"p{i:05d}" for i in range(n_polls)],
+            "race_id": [race_ids[r] if r >= 0 else None for r in race_of],
+            "is_national": race_of < 0,
+            "pollster": [pollster_names[i] for i in pollster_of],
+            "population": pops[pop_of].tolist(),
+            "mode": sim_modes[mode_of].tolist(),
+            "end_date": pd.to_datetime([start + timedelta(days=int(t)) for t in day_of]),
+            "sample_size": n,
+            "sample_size_imputed": False,
+            "dem_pct": 100.0 * y * two_party,
+            "rep_pct": 100.0 * (1.0 - y) * two_party,
+        }
+    )
     polls["race_id"] = polls["race_id"].astype(object)
     inp = ModelInput(
-        cycle=cycle, office="president", as_of=as_of, election_day=election_day,
-        races=races, polls=polls,
+        cycle=cycle,
+        office="president",
+        as_of=as_of,
+        election_day=election_day,
+        races=races,
+        polls=polls,
         national_prior_dem_share=float(weights @ races["prior_dem_share"].to_numpy()),
         structure=structure,
     )
     days = [(start + timedelta(days=i)).isoformat() for i in range(total_days)]
     truth = SyntheticTruth(
-        election_day_share={r: float(v) for r, v in zip(race_ids, 1.0 / (1.0 + np.exp(-truth_ed)), strict=True)},
+        election_day_share={
+            r: float(v) for r, v in zip(race_ids, 1.0 / (1.0 + np.exp(-truth_ed)), strict=True)
+        },
         poll_visible_share={r: float(v) for r, v in zip(race_ids, share[:, -1], strict=True)},
         house_effect_logit={nm: float(h) for nm, h in zip(pollster_names, house, strict=True)},
         population_effect_logit=dict(pop_eff),

@@ -37,8 +37,9 @@ def _race_poll_counts(idata: xr.DataTree, inp: ModelInput) -> pd.Series:
     """The race's own polls used by the model (``fit_data``), else all its polls in ``inp``."""
     if "fit_data" in idata.children and "n_polls" in idata["fit_data"].data_vars:
         fd = idata["fit_data"]
-        return pd.Series(np.asarray(fd["n_polls"].values, dtype=int),
-                         index=[str(r) for r in fd["race"].values])
+        return pd.Series(
+            np.asarray(fd["n_polls"].values, dtype=int), index=[str(r) for r in fd["race"].values]
+        )
     own = inp.polls.loc[~inp.polls["is_national"].astype(bool), "race_id"].astype(str)
     return own.value_counts()
 
@@ -47,23 +48,34 @@ def race_forecasts(idata: xr.DataTree, inp: ModelInput) -> pd.DataFrame:
     """One row per race: race_id, state, district, p_dem_win (P(share > 0.5)), dem_two_party_mean,
     dem_two_party_q10 / q50 / q90 (Election-Day Democratic two-party share) and n_polls (the race's
     own polls used by the model; national polls not counted)."""
-    share = _draws(idata, "election_day_share")                 # [S, R]
+    share = _draws(idata, "election_day_share")  # [S, R]
     race_ids = [str(r) for r in idata["posterior"]["race"].values]
     q = np.quantile(share, QUANTILES, axis=0)
     counts = _race_poll_counts(idata, inp)
-    out = pd.DataFrame({
-        "race_id": race_ids,
-        "p_dem_win": (share > 0.5).mean(axis=0),
-        "dem_two_party_mean": share.mean(axis=0),
-        "dem_two_party_q10": q[0],
-        "dem_two_party_q50": q[1],
-        "dem_two_party_q90": q[2],
-        "n_polls": [int(counts.get(r, 0)) for r in race_ids],
-    })
+    out = pd.DataFrame(
+        {
+            "race_id": race_ids,
+            "p_dem_win": (share > 0.5).mean(axis=0),
+            "dem_two_party_mean": share.mean(axis=0),
+            "dem_two_party_q10": q[0],
+            "dem_two_party_q50": q[1],
+            "dem_two_party_q90": q[2],
+            "n_polls": [int(counts.get(r, 0)) for r in race_ids],
+        }
+    )
     meta = inp.races[["race_id", "state", "district"]].assign(race_id=lambda f: f["race_id"].astype(str))
     out = out.merge(meta, on="race_id", how="left", validate="one_to_one")
-    cols = ["race_id", "state", "district", "p_dem_win", "dem_two_party_mean", "dem_two_party_q10",
-            "dem_two_party_q50", "dem_two_party_q90", "n_polls"]
+    cols = [
+        "race_id",
+        "state",
+        "district",
+        "p_dem_win",
+        "dem_two_party_mean",
+        "dem_two_party_q10",
+        "dem_two_party_q50",
+        "dem_two_party_q90",
+        "n_polls",
+    ]
     return out[cols]
 
 
@@ -73,18 +85,20 @@ def trend_table(idata: xr.DataTree, inp: ModelInput) -> pd.DataFrame:
     posterior's ``trend`` but not here."""
     days = pd.to_datetime([str(d) for d in idata["posterior"]["day"].values])
     keep = np.flatnonzero(days <= pd.Timestamp(inp.as_of))
-    trend = _draws(idata, "trend")[:, :, keep].astype(np.float64)   # [S, R, D']
+    trend = _draws(idata, "trend")[:, :, keep].astype(np.float64)  # [S, R, D']
     race_ids = [str(r) for r in idata["posterior"]["race"].values]
     mean = trend.mean(axis=0)
     q10, q90 = np.quantile(trend, (0.1, 0.9), axis=0)
     n_r, n_d = mean.shape
-    return pd.DataFrame({
-        "race_id": np.repeat(np.array(race_ids, dtype=object), n_d),
-        "date": np.tile(days[keep].to_numpy(), n_r),
-        "mean": mean.ravel(),
-        "q10": q10.ravel(),
-        "q90": q90.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "race_id": np.repeat(np.array(race_ids, dtype=object), n_d),
+            "date": np.tile(days[keep].to_numpy(), n_r),
+            "mean": mean.ravel(),
+            "q10": q10.ravel(),
+            "q90": q90.ravel(),
+        }
+    )
 
 
 def _checked_vars(idata: xr.DataTree) -> list[str]:

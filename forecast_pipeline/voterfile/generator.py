@@ -320,7 +320,9 @@ def generate_to_db(
                 cur.executemany(
                     "INSERT INTO voterfile.counties (county_id, state_cd, county_desc) VALUES (%s, %s, %s)"
                     " ON CONFLICT (county_id) DO UPDATE SET county_desc = EXCLUDED.county_desc",
-                    list(zip(counties["county_fips"], counties["state"], counties["county_desc"], strict=True)),
+                    list(
+                        zip(counties["county_fips"], counties["state"], counties["county_desc"], strict=True)
+                    ),
                 )
                 for table in ("voters", "vote_history"):
                     cur.execute(

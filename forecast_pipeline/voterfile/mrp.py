@@ -343,7 +343,9 @@ def run_mrp(
 def _convergence(fit: MRPFit) -> dict:
     import arviz as az
 
-    names = [v for v in fit.idata.posterior.data_vars if v in ("a0", "a_region") or v[:2] in ("b_", "s_", "z_")]
+    names = [
+        v for v in fit.idata.posterior.data_vars if v in ("a0", "a_region") or v[:2] in ("b_", "s_", "z_")
+    ]
     summ = az.summary(fit.idata, var_names=names)
     div = int(fit.idata.sample_stats["diverging"].sum()) if "diverging" in fit.idata.sample_stats else 0
     return {

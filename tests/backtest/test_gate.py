@@ -35,8 +35,18 @@ def fresh_scores(loaded, engine, database_url):
         mp.delenv("DAGSTER_HOME", raising=False)
         for key in ref["slices"]:
             cycle, office, days = key.split("-")
-            doc = run_backtest_partition(int(cycle), office, [int(days)], None, "nutpie", s["draws"], s["tune"],
-                                         s["chains"], s["seed"], log=lambda m: None)
+            doc = run_backtest_partition(
+                int(cycle),
+                office,
+                [int(days)],
+                None,
+                "nutpie",
+                s["draws"],
+                s["tune"],
+                s["chains"],
+                s["seed"],
+                log=lambda m: None,
+            )
             scores[slice_key(int(cycle), office, int(days))] = doc["horizons"][0]["scores"]
             scores[key + "/baselines"] = doc["horizons"][0]["baselines"]
             scores[key + "/diagnostics"] = doc["horizons"][0]["diagnostics"]
@@ -63,18 +73,31 @@ def test_backtests_are_stored(fresh_scores, engine):
     with engine.connect() as conn:
         for key in ref["slices"]:
             cycle, office, days = key.split("-")
-            row = conn.execute(sa.text(
-                "SELECT backtest_id, n_polls FROM forecast.backtest_runs WHERE cycle = :c AND office = :o "
-                "AND days_before = :d ORDER BY backtest_id DESC LIMIT 1"), {"c": int(cycle), "o": office,
-                                                                           "d": int(days)}).one()
-            races = conn.execute(sa.text("SELECT count(*) FROM forecast.backtest_races WHERE backtest_id = :b"),
-                                 {"b": row.backtest_id}).scalar_one()
-            forecasters = conn.execute(sa.text(
-                "SELECT array_agg(DISTINCT forecaster ORDER BY forecaster) FROM forecast.backtest_scores "
-                "WHERE backtest_id = :b"), {"b": row.backtest_id}).scalar_one()
-            brier = conn.execute(sa.text(
-                "SELECT value FROM forecast.backtest_scores WHERE backtest_id = :b AND forecaster = 'model' "
-                "AND metric = 'brier'"), {"b": row.backtest_id}).scalar_one()
+            row = conn.execute(
+                sa.text(
+                    "SELECT backtest_id, n_polls FROM forecast.backtest_runs WHERE cycle = :c AND office = :o "
+                    "AND days_before = :d ORDER BY backtest_id DESC LIMIT 1"
+                ),
+                {"c": int(cycle), "o": office, "d": int(days)},
+            ).one()
+            races = conn.execute(
+                sa.text("SELECT count(*) FROM forecast.backtest_races WHERE backtest_id = :b"),
+                {"b": row.backtest_id},
+            ).scalar_one()
+            forecasters = conn.execute(
+                sa.text(
+                    "SELECT array_agg(DISTINCT forecaster ORDER BY forecaster) FROM forecast.backtest_scores "
+                    "WHERE backtest_id = :b"
+                ),
+                {"b": row.backtest_id},
+            ).scalar_one()
+            brier = conn.execute(
+                sa.text(
+                    "SELECT value FROM forecast.backtest_scores WHERE backtest_id = :b AND forecaster = 'model' "
+                    "AND metric = 'brier'"
+                ),
+                {"b": row.backtest_id},
+            ).scalar_one()
             assert races == 51 and row.n_polls > 100
             assert forecasters == ["model", "poll_average", "prior", "uniform_swing"]
             assert brier == pytest.approx(fresh_scores[key]["brier"])

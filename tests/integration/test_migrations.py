@@ -6,7 +6,9 @@ from forecast_pipeline.db.migrate import MigrationError, discover, migrate
 
 def test_all_migrations_applied_once(engine):
     with engine.connect() as conn:
-        versions = conn.execute(sa.text("SELECT version FROM ops.schema_migrations ORDER BY 1")).scalars().all()
+        versions = (
+            conn.execute(sa.text("SELECT version FROM ops.schema_migrations ORDER BY 1")).scalars().all()
+        )
     assert versions == [m.version for m in discover()]
     assert migrate(engine) == []  # second run is a no-op
 
@@ -15,14 +17,27 @@ def test_schemas_and_tables_exist(engine):
     with engine.connect() as conn:
         tables = {
             f"{s}.{t}"
-            for s, t in conn.execute(sa.text(
-                "SELECT table_schema, table_name FROM information_schema.tables "
-                "WHERE table_schema IN ('raw', 'core', 'forecast', 'ops')"
-            ))
+            for s, t in conn.execute(
+                sa.text(
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_schema IN ('raw', 'core', 'forecast', 'ops')"
+                )
+            )
         }
-    for expected in ["raw.poll_answers", "raw.results", "core.races", "core.candidates", "core.pollsters",
-                     "core.polls", "core.poll_answers", "core.results", "forecast.runs",
-                     "forecast.race_forecasts", "ops.load_runs", "ops.rejected_rows"]:
+    for expected in [
+        "raw.poll_answers",
+        "raw.results",
+        "core.races",
+        "core.candidates",
+        "core.pollsters",
+        "core.polls",
+        "core.poll_answers",
+        "core.results",
+        "forecast.runs",
+        "forecast.race_forecasts",
+        "ops.load_runs",
+        "ops.rejected_rows",
+    ]:
         assert expected in tables
 
 

@@ -25,9 +25,13 @@ def test_real_data_as_of_filter(loaded, engine, as_of):
     assert len(inp.polls) > 50
     assert inp.polls["end_date"].max().date() <= as_of
     with engine.connect() as conn:
-        later = conn.execute(sa.text(
-            "SELECT count(*) FROM core.polls p JOIN core.races r USING (race_id) "
-            "WHERE r.cycle = 2016 AND r.office = 'president' AND p.end_date > :d"), {"d": as_of}).scalar_one()
+        later = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM core.polls p JOIN core.races r USING (race_id) "
+                "WHERE r.cycle = 2016 AND r.office = 'president' AND p.end_date > :d"
+            ),
+            {"d": as_of},
+        ).scalar_one()
     assert later > 0  # the database does hold later polls; the filter is what hides them
     late_ids = set(inp.polls["poll_id"]) & set(_poll_keys_after(engine, as_of))
     assert late_ids == set()
@@ -35,8 +39,11 @@ def test_real_data_as_of_filter(loaded, engine, as_of):
 
 def _poll_keys_after(engine, as_of):
     with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT poll_key FROM core.polls WHERE end_date > :d"),
-                            {"d": as_of}).scalars().all()
+        return (
+            conn.execute(sa.text("SELECT poll_key FROM core.polls WHERE end_date > :d"), {"d": as_of})
+            .scalars()
+            .all()
+        )
 
 
 def _poll_file(tmp_path, data_dir, end_date: str, created_at: str) -> None:
@@ -56,7 +63,7 @@ def _poll_file(tmp_path, data_dir, end_date: str, created_at: str) -> None:
     "end_date, created_at, visible",
     [
         ("10/16/20", "10/16/20 09:00", False),  # ended the day after as-of
-        ("10/15/20", "10/15/20 22:00", True),   # ended and published on as-of
+        ("10/15/20", "10/15/20 22:00", True),  # ended and published on as-of
         ("10/14/20", "10/16/20 09:00", False),  # ended before, published after as-of
     ],
 )
@@ -73,12 +80,29 @@ def test_poll_after_as_of_is_invisible(fresh_engine, data_dir, tmp_path, end_dat
 
 
 def test_model_input_refuses_late_polls():
-    polls = pd.DataFrame({
-        "poll_id": ["a"], "race_id": ["2020-president-PA"], "is_national": [False], "pollster": ["X"],
-        "population": ["lv"], "end_date": pd.to_datetime(["2020-10-20"]), "sample_size": [800.0],
-        "sample_size_imputed": [False], "dem_pct": [50.0], "rep_pct": [45.0],
-    })
-    races = pd.DataFrame({"race_id": ["2020-president-PA"], "state": ["PA"], "district": [None],
-                          "prior_dem_share": [0.49], "turnout_weight": [1.0], "electoral_votes": [20]})
+    polls = pd.DataFrame(
+        {
+            "poll_id": ["a"],
+            "race_id": ["2020-president-PA"],
+            "is_national": [False],
+            "pollster": ["X"],
+            "population": ["lv"],
+            "end_date": pd.to_datetime(["2020-10-20"]),
+            "sample_size": [800.0],
+            "sample_size_imputed": [False],
+            "dem_pct": [50.0],
+            "rep_pct": [45.0],
+        }
+    )
+    races = pd.DataFrame(
+        {
+            "race_id": ["2020-president-PA"],
+            "state": ["PA"],
+            "district": [None],
+            "prior_dem_share": [0.49],
+            "turnout_weight": [1.0],
+            "electoral_votes": [20],
+        }
+    )
     with pytest.raises(ValueError, match="look-ahead"):
         ModelInput(2020, "president", date(2020, 10, 15), date(2020, 11, 3), races, polls, 0.51)

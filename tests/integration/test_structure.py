@@ -51,8 +51,11 @@ def test_tfc_is_damped_by_polarization_known_before_the_cycle(data_dir):
     ab = history.abramowitz(data_dir).set_index("year")["incvote"]
 
     def rms(polarization):
-        errs = [fundamentals.tfc_national(data_dir, y, 1, polarization).details["tfc_prediction_incumbent_pct"]
-                - ab[y] for y in range(1996, 2017, 4)]
+        errs = [
+            fundamentals.tfc_national(data_dir, y, 1, polarization).details["tfc_prediction_incumbent_pct"]
+            - ab[y]
+            for y in range(1996, 2017, 4)
+        ]
         return float(np.sqrt(np.mean(np.square(errs))))
 
     assert rms(False) == pytest.approx(2.75, abs=0.02)
@@ -61,7 +64,7 @@ def test_tfc_is_damped_by_polarization_known_before_the_cycle(data_dir):
 
 def test_tfc_uncertainty_grows_with_days_to_election(data_dir):
     near = fundamentals.tfc_national(data_dir, 2012, 1).sd_logit
-    far = fundamentals.tfc_national(data_dir, 2012, 95).sd_logit        # 2012-08-03
+    far = fundamentals.tfc_national(data_dir, 2012, 95).sd_logit  # 2012-08-03
     assert far > near * 1.05
 
 
@@ -69,7 +72,7 @@ def test_tfc_inputs_are_not_used_before_they_are_published(data_dir):
     # 2012-07-30 is before the Q2 GDP advance estimate (and a backtest must not see it)
     with pytest.raises(ValueError, match="no look-ahead"):
         fundamentals.tfc_national(data_dir, 2012, 99)
-    assert fundamentals.tfc_national(data_dir, 2012, 98).dem_share > 0   # 2012-07-31
+    assert fundamentals.tfc_national(data_dir, 2012, 98).dem_share > 0  # 2012-07-31
 
 
 def test_state_similarity_is_a_valid_correlation(data_dir):
@@ -286,8 +289,9 @@ def test_presidential_lean_correlation_is_calibrated_on_earlier_cycles(loaded, e
         (2016, "president", (0.6, 1.0), (0.065, 0.09), 0),
     ],
 )
-def test_polling_error_correlation_fit_uses_earlier_cycles(loaded, engine, data_dir, cycle, office, w_range,
-                                                          sd_range, min_gain):
+def test_polling_error_correlation_fit_uses_earlier_cycles(
+    loaded, engine, data_dir, cycle, office, w_range, sd_range, min_gain
+):
     """The race part of past polling errors, s^2 (w K + (1 - w) I), by maximum likelihood on the
     cycles before ``cycle``: Senate and governor misses are close to independent across states,
     presidential misses follow the similarity kernel. (An analysis: the backtests kept the model on

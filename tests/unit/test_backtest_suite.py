@@ -27,37 +27,77 @@ Z = {"q025": -1.96, "q10": -1.2816, "q25": -0.6745, "q50": 0.0, "q75": 0.6745, "
 
 
 def race(cycle, state, p, actual, ev, pit, mean, sd=0.02, office="president"):
-    r = {"race_id": f"{cycle}-{office}-{state}", "state": state, "district": None, "electoral_votes": ev,
-         "p_dem_win": p, "dem_two_party_mean": mean, "crps": 0.01, "pit": pit,
-         "actual_dem_two_party": actual, "n_polls": 3}
+    r = {
+        "race_id": f"{cycle}-{office}-{state}",
+        "state": state,
+        "district": None,
+        "electoral_votes": ev,
+        "p_dem_win": p,
+        "dem_two_party_mean": mean,
+        "crps": 0.01,
+        "pit": pit,
+        "actual_dem_two_party": actual,
+        "n_polls": 3,
+    }
     r.update({k: mean + z * sd for k, z in Z.items()})
     return r
 
 
 def run_doc(cycle, races, baseline, office="president", days=1):
     table = suite._races_frame(races)
-    horizon = {"as_of": f"{cycle}-11-0{1 + (cycle % 2)}", "days_before": days, "n_polls": 40,
-               "diagnostics": {"max_rhat": 1.004, "min_ess_bulk": 812.0, "divergences": 0,
-                               "sampling_seconds": 95.0},
-               "races": races, "scores": score_races(table, office),
-               "baselines": {"poll_average": baseline, "prior": baseline, "uniform_swing": baseline},
-               "model_version": "test-1", "config_hash": "abc"}
-    return {"cycle": cycle, "office": office, "as_of": horizon["as_of"], "model_version": "test-1",
-            "diagnostics": horizon["diagnostics"], "races": races, "scores": horizon["scores"],
-            "baselines": horizon["baselines"], "horizons": [horizon],
-            "excluded": [{"race_id": f"{cycle}-{office}-XX", "reason": "no D-vs-R result"}]}
+    horizon = {
+        "as_of": f"{cycle}-11-0{1 + (cycle % 2)}",
+        "days_before": days,
+        "n_polls": 40,
+        "diagnostics": {"max_rhat": 1.004, "min_ess_bulk": 812.0, "divergences": 0, "sampling_seconds": 95.0},
+        "races": races,
+        "scores": score_races(table, office),
+        "baselines": {"poll_average": baseline, "prior": baseline, "uniform_swing": baseline},
+        "model_version": "test-1",
+        "config_hash": "abc",
+    }
+    return {
+        "cycle": cycle,
+        "office": office,
+        "as_of": horizon["as_of"],
+        "model_version": "test-1",
+        "diagnostics": horizon["diagnostics"],
+        "races": races,
+        "scores": horizon["scores"],
+        "baselines": horizon["baselines"],
+        "horizons": [horizon],
+        "excluded": [{"race_id": f"{cycle}-{office}-XX", "reason": "no D-vs-R result"}],
+    }
 
 
 # Brier terms: PA (0.95-1)^2 = .0025, TX .25^2 = .0625, WI .75^2 = .5625 (miss), OH .35^2 = .1225,
 # GA .15^2 = .0225. EVs 10, 20, 30, 5, 35.
-RACES_2016 = [race(2016, "PA", 0.95, 0.55, 10, 0.05, 0.53), race(2016, "TX", 0.25, 0.45, 20, 0.15, 0.47),
-              race(2016, "WI", 0.75, 0.48, 30, 0.55, 0.51)]
-RACES_2012 = [race(2012, "OH", 0.65, 0.52, 5, 0.95, 0.51), race(2012, "GA", 0.15, 0.40, 35, 0.35, 0.43),
-              race(2012, "ME", 0.50, None, 4, None, 0.50)]  # no result: never scored
-BASE_2016 = {"brier": 0.2, "brier_ev_weighted": 0.3, "rmse_two_party": 0.03, "coverage_80": 1.0,
-             "n_races": 3, "n_correct": 2}
-BASE_2012 = {"brier": 0.1, "brier_ev_weighted": 0.1, "rmse_two_party": 0.04, "coverage_80": 0.5,
-             "n_races": 2, "n_correct": 2}
+RACES_2016 = [
+    race(2016, "PA", 0.95, 0.55, 10, 0.05, 0.53),
+    race(2016, "TX", 0.25, 0.45, 20, 0.15, 0.47),
+    race(2016, "WI", 0.75, 0.48, 30, 0.55, 0.51),
+]
+RACES_2012 = [
+    race(2012, "OH", 0.65, 0.52, 5, 0.95, 0.51),
+    race(2012, "GA", 0.15, 0.40, 35, 0.35, 0.43),
+    race(2012, "ME", 0.50, None, 4, None, 0.50),
+]  # no result: never scored
+BASE_2016 = {
+    "brier": 0.2,
+    "brier_ev_weighted": 0.3,
+    "rmse_two_party": 0.03,
+    "coverage_80": 1.0,
+    "n_races": 3,
+    "n_correct": 2,
+}
+BASE_2012 = {
+    "brier": 0.1,
+    "brier_ev_weighted": 0.1,
+    "rmse_two_party": 0.04,
+    "coverage_80": 0.5,
+    "n_races": 2,
+    "n_correct": 2,
+}
 
 
 @pytest.fixture
@@ -134,8 +174,18 @@ def test_write_report(runs, tmp_path):
     path = write_report(suite.suite_document(runs), tmp_path / "rep")
     assert path == tmp_path / "rep" / "report.md"
     text = path.read_text()
-    for needle in ("0.0508", "calibration.png", "pit.png", "errors.png", "2016-president-XX",
-                   "no D-vs-R result", "1.004", "812", "Calibration", "PIT"):
+    for needle in (
+        "0.0508",
+        "calibration.png",
+        "pit.png",
+        "errors.png",
+        "2016-president-XX",
+        "no D-vs-R result",
+        "1.004",
+        "812",
+        "Calibration",
+        "PIT",
+    ):
         assert needle in text, needle
     for name in ("calibration.png", "pit.png", "errors.png"):
         data = (tmp_path / "rep" / name).read_bytes()
@@ -154,8 +204,10 @@ def test_published_for():
     gov = {r["system"]: r["value"] for r in anchors.published_for(2018, "governor") if r["metric"] == "brier"}
     assert gov == {"538 Lite": 0.079, "538 Classic": 0.070, "538 Deluxe": 0.068}
     assert anchors.published_for(2014, "senate") == []
-    assert all(set(r) == {"source", "system", "cycle", "office", "metric", "value", "note"}
-               for r in anchors.PUBLISHED)
+    assert all(
+        set(r) == {"source", "system", "cycle", "office", "metric", "value", "note"}
+        for r in anchors.PUBLISHED
+    )
     assert all("ANCHORS.md (b)" in r["note"] for r in anchors.PUBLISHED)
 
 
@@ -163,8 +215,13 @@ def test_published_for():
 def test_fte_governor_2018_classic_matches_anchors():
     fte = anchors.fte_governor_forecasts(DATA, 2018, "classic")
     assert len(fte) == 36 and fte.attrs["version"] == "classic" and fte.attrs["skipped"] == []
-    assert set(fte.columns) >= {"state", "special", "p_dem_win", "dem_two_party_projected",
-                                "actual_dem_two_party"}
+    assert set(fte.columns) >= {
+        "state",
+        "special",
+        "p_dem_win",
+        "dem_two_party_projected",
+        "actual_dem_two_party",
+    }
     b = float(np.mean((fte["p_dem_win"] - fte["dem_won"]) ** 2))
     assert b == pytest.approx(0.070, abs=0.002)
     assert float(np.mean((1 - fte["p_winner"]) ** 2)) == pytest.approx(0.070, abs=0.002)
@@ -193,10 +250,18 @@ def test_fte_governor_2010_single_version_is_used_and_recorded():
 @real
 def test_score_fte_on_our_races():
     fte = anchors.fte_governor_forecasts(DATA, 2022, "classic")
-    ours = [{"race_id": f"2022-governor-{r.state}", "state": r.state, "actual_dem_two_party": r.actual_dem_two_party}
-            for r in fte.itertuples()]
-    ours += [{"race_id": "2022-governor-DC", "state": "DC", "actual_dem_two_party": 0.9},
-             {"race_id": "2022-governor-VT", "state": "VT", "actual_dem_two_party": None}]
+    ours = [
+        {
+            "race_id": f"2022-governor-{r.state}",
+            "state": r.state,
+            "actual_dem_two_party": r.actual_dem_two_party,
+        }
+        for r in fte.itertuples()
+    ]
+    ours += [
+        {"race_id": "2022-governor-DC", "state": "DC", "actual_dem_two_party": 0.9},
+        {"race_id": "2022-governor-VT", "state": "VT", "actual_dem_two_party": None},
+    ]
     s = anchors.score_fte_on_races(fte, ours)
     assert s["n_races"] == 36 and s["unmatched"] == ["2022-governor-DC"] and s["outcome_disagreements"] == 0
     assert s["brier"] == pytest.approx(float(np.mean((fte["p_dem_win"] - fte["dem_won"]) ** 2)))

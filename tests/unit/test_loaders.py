@@ -52,8 +52,10 @@ LEO_2010 = "upshot-leo-senate-model/senate_polls_2010.csv"
 STANFORD_AUX = "stanford-polling-errors/polls_auxiliary_dataset.tsv"
 STANFORD_MAIN = "stanford-polling-errors/polls_main_dataset.tsv"
 # A LEO load's rows are the lines of the answers table beside the poll table (leo.py).
-ROWS_FILE = {LEO: "upshot-leo-senate-model/senate_poll_answers.csv",
-             LEO_2010: "upshot-leo-senate-model/senate_2010_answers.csv"}
+ROWS_FILE = {
+    LEO: "upshot-leo-senate-model/senate_poll_answers.csv",
+    LEO_2010: "upshot-leo-senate-model/senate_2010_answers.csv",
+}
 
 # rows_read (= CSV records), accepted lines, rejected lines, distinct polls (races for results), layout
 EXPECTED = {
@@ -104,8 +106,13 @@ def test_known_files_match_expected_counts(loaded):
     for rel, (rows, accepted, rejected, ids, layout) in EXPECTED.items():
         result = loaded[rel]
         key = "race_id" if layout == "fte_results" else "poll_id"
-        got = (result.rows_read, result.accepted["line_no"].nunique(), result.rejected_lines,
-               result.accepted[key].nunique(), result.layout)
+        got = (
+            result.rows_read,
+            result.accepted["line_no"].nunique(),
+            result.rejected_lines,
+            result.accepted[key].nunique(),
+            result.layout,
+        )
         assert got == (rows, accepted, rejected, ids, layout), rel
         assert result.rows_read == _records(DATA / ROWS_FILE.get(rel, rel)), rel
         # every line ends up accepted or rejected, never both
@@ -157,8 +164,12 @@ def test_simonw_known_poll(loaded):
     biden = _row(a, question_id="134048", candidate="Biden")
     assert biden["line_no"] == 2 and biden["poll_id"] == "71558"
     assert biden["pollster"] == "Public Policy Polling" and biden["sponsor"] == "Protect Our Care"
-    assert (biden["state"], biden["race_id"], biden["party"], biden["pct"]) == ("KS", "2020-president-KS",
-                                                                               "DEM", 42.0)
+    assert (biden["state"], biden["race_id"], biden["party"], biden["pct"]) == (
+        "KS",
+        "2020-president-KS",
+        "DEM",
+        42.0,
+    )
     assert biden["partisan"] == "DEM" and biden["population"] == "v" and biden["mode"] == "Live Phone/Text"
     assert biden["start_date"] == pd.Timestamp("2020-10-19")
     assert biden["created_at"] == pd.Timestamp("2020-10-21 14:10")
@@ -173,7 +184,11 @@ def test_maine_and_nebraska_districts(loaded):
     me2 = a[(a["state"] == "ME") & (a["district"] == 2)]
     assert len(me2) == 46 and me2["race_id"].eq("2020-president-ME-2").all()
     assert _row(a, line_no=2533)[["pollster", "race_id", "candidate", "pct"]].tolist() == [
-        "Pan Atlantic Research", "2020-president-ME-2", "Biden", 46.5]
+        "Pan Atlantic Research",
+        "2020-president-ME-2",
+        "Biden",
+        46.5,
+    ]
     assert len(a[(a["state"] == "NE") & (a["district"] == 2)]) == 13
     assert a.loc[a["state"] == "ME", "district"].isna().sum() == 128
 
@@ -185,7 +200,9 @@ def test_alexfifer_subset(loaded):
     assert a["cycle"].eq(2020).all() and a["office"].eq("president").all()
     first = a[a["poll_id"] == "72621"]
     assert first[["question_id", "candidate", "party", "pct"]].values.tolist() == [
-        ["72621-q1", "Biden", "DEM", 49.0], ["72621-q1", "Trump", "REP", 48.0]]
+        ["72621-q1", "Biden", "DEM", 49.0],
+        ["72621-q1", "Trump", "REP", 48.0],
+    ]
     assert first["state"].eq("IA").all() and first["population"].eq("v").all()
     # one poll asking four match-ups: Trump repeats, so four questions
     ohio = a[a["poll_id"] == "57026"]
@@ -201,10 +218,33 @@ def test_alexfifer_subset(loaded):
 def test_newer_layout_polls(loaded):
     senate = loaded[SENATE_POLLS].accepted
     warnock = _row(senate, line_no=2)
-    assert warnock[["poll_id", "question_id", "pollster", "state", "senate_class", "race_id", "stage",
-                    "candidate", "party", "pct", "partisan"]].tolist() == [
-        "81762", "165972", "Trafalgar Group", "GA", 3, "2022-senate-GA-c3", "runoff", "Warnock", "DEM",
-        51.1, "REP"]
+    assert warnock[
+        [
+            "poll_id",
+            "question_id",
+            "pollster",
+            "state",
+            "senate_class",
+            "race_id",
+            "stage",
+            "candidate",
+            "party",
+            "pct",
+            "partisan",
+        ]
+    ].tolist() == [
+        "81762",
+        "165972",
+        "Trafalgar Group",
+        "GA",
+        3,
+        "2022-senate-GA-c3",
+        "runoff",
+        "Warnock",
+        "DEM",
+        51.1,
+        "REP",
+    ]
     assert senate["senate_class"].notna().all()
     house = loaded[HOUSE_POLLS]
     assert house.accepted["district"].notna().all()
@@ -221,8 +261,10 @@ def test_line_numbers_survive_quoted_newlines(loaded):
     physical = path.read_text(encoding="utf-8").split("\n")
     assert len(physical) - 1 > loaded[HOUSE_POLLS].rows_read + 1  # the file has quoted newlines
     result = loaded[HOUSE_POLLS]
-    for frame in (result.accepted, result.rejected.assign(poll_id=result.rejected["raw"].str.extract(
-            r'"poll_id": "(\d+)"')[0])):
+    for frame in (
+        result.accepted,
+        result.rejected.assign(poll_id=result.rejected["raw"].str.extract(r'"poll_id": "(\d+)"')[0]),
+    ):
         for line_no, poll_id in zip(frame["line_no"], frame["poll_id"], strict=True):
             assert physical[line_no - 1].startswith(poll_id + ","), line_no
 
@@ -230,12 +272,17 @@ def test_line_numbers_survive_quoted_newlines(loaded):
 @real
 def test_generic_ballot(loaded):
     a = loaded[GENERIC_POLLS].accepted
-    assert a["candidate"].value_counts().to_dict() == {"Democrats": 4097, "Republicans": 4097,
-                                                        "Independent": 1233}
+    assert a["candidate"].value_counts().to_dict() == {
+        "Democrats": 4097,
+        "Republicans": 4097,
+        "Independent": 1233,
+    }
     assert a["office"].eq("generic").all() and a["state"].eq("US").all()
     first = a[a["line_no"] == 2]
-    assert first[["candidate", "party", "pct"]].values.tolist() == [["Democrats", "DEM", 49.0],
-                                                                  ["Republicans", "REP", 51.0]]
+    assert first[["candidate", "party", "pct"]].values.tolist() == [
+        ["Democrats", "DEM", 49.0],
+        ["Republicans", "REP", 51.0],
+    ]
     assert first["race_id"].eq("2022-generic-US").all() and first["partisan"].eq("DEM").all()
 
 
@@ -247,7 +294,9 @@ def test_economist(loaded):
     assert y2008["population"].isna().all() and y2008["mode"].isna().all()
     ak = y2008[y2008["line_no"] == 2]
     assert ak[["state", "pollster", "sample_size", "candidate", "party", "pct"]].values.tolist() == [
-        ["AK", "SurveyUSA", 600.0, "Obama", "DEM", 43.0], ["AK", "SurveyUSA", 600.0, "McCain", "REP", 48.0]]
+        ["AK", "SurveyUSA", 600.0, "Obama", "DEM", 43.0],
+        ["AK", "SurveyUSA", 600.0, "McCain", "REP", 48.0],
+    ]
     assert ak["start_date"].eq(pd.Timestamp("2008-03-03")).all()
     y2012 = loaded[ECON_2012].accepted
     assert y2012["population"].value_counts().to_dict() == {"lv": 1902, "rv": 448}
@@ -261,7 +310,9 @@ def test_economist(loaded):
     assert set(a["candidate"]) == {"Trump", "Clinton", "Johnson", "McMullin"}
     first = a[a["line_no"] == 2]
     assert first[["state", "pollster", "population", "candidate", "pct"]].values.tolist() == [
-        ["US", "Insights West", "lv", "Trump", 41.0], ["US", "Insights West", "lv", "Clinton", 45.0]]
+        ["US", "Insights West", "lv", "Trump", 41.0],
+        ["US", "Insights West", "lv", "Clinton", 45.0],
+    ]
     assert first["created_at"].eq(pd.Timestamp("2016-11-08 12:16:30")).all()
     # LV/RV and the two question iterations of a poll share its poll_id
     assert a.groupby("poll_id")["question_id"].nunique().max() >= 2
@@ -282,7 +333,9 @@ def test_presidential_results(loaded):
     assert r["stage"].isin(["general", "primary", "caucus"]).all()
     rejected = loaded[PRES_RESULTS].rejected
     assert rejected.groupby(["kind", "field"]).size().to_dict() == {
-        ("out_of_scope", "ranked_choice_round"): 65, ("out_of_scope", "state"): 86}
+        ("out_of_scope", "ranked_choice_round"): 65,
+        ("out_of_scope", "state"): 86,
+    }
 
 
 @real
@@ -305,27 +358,46 @@ def test_senate_and_governor_results(loaded):
 
 # ---------------------------------------------------------------- synthetic files
 
-OLD_HEADER = ("question_id,poll_id,cycle,state,pollster_id,pollster,sponsor_ids,sponsors,display_name,"
-              "pollster_rating_id,pollster_rating_name,fte_grade,sample_size,population,population_full,"
-              "methodology,office_type,seat_number,seat_name,start_date,end_date,election_date,"
-              "sponsor_candidate,internal,partisan,tracking,nationwide_batch,ranked_choice_reallocated,"
-              "created_at,notes,url,stage,race_id,answer,candidate_id,candidate_name,candidate_party,pct")
-NEW_HEADER = ("poll_id,pollster_id,pollster,sponsor_ids,sponsors,display_name,pollster_rating_id,"
-              "pollster_rating_name,numeric_grade,pollscore,methodology,transparency_score,state,start_date,"
-              "end_date,sponsor_candidate_id,sponsor_candidate,sponsor_candidate_party,endorsed_candidate_id,"
-              "endorsed_candidate_name,endorsed_candidate_party,question_id,sample_size,population,"
-              "subpopulation,population_full,tracking,created_at,notes,url,url_article,url_topline,"
-              "url_crosstab,source,internal,partisan,race_id,cycle,office_type,seat_number,seat_name,"
-              "election_date,stage,nationwide_batch,ranked_choice_reallocated,ranked_choice_round,"
-              "hypothetical,party,answer,candidate_id,candidate_name,pct")
+OLD_HEADER = (
+    "question_id,poll_id,cycle,state,pollster_id,pollster,sponsor_ids,sponsors,display_name,"
+    "pollster_rating_id,pollster_rating_name,fte_grade,sample_size,population,population_full,"
+    "methodology,office_type,seat_number,seat_name,start_date,end_date,election_date,"
+    "sponsor_candidate,internal,partisan,tracking,nationwide_batch,ranked_choice_reallocated,"
+    "created_at,notes,url,stage,race_id,answer,candidate_id,candidate_name,candidate_party,pct"
+)
+NEW_HEADER = (
+    "poll_id,pollster_id,pollster,sponsor_ids,sponsors,display_name,pollster_rating_id,"
+    "pollster_rating_name,numeric_grade,pollscore,methodology,transparency_score,state,start_date,"
+    "end_date,sponsor_candidate_id,sponsor_candidate,sponsor_candidate_party,endorsed_candidate_id,"
+    "endorsed_candidate_name,endorsed_candidate_party,question_id,sample_size,population,"
+    "subpopulation,population_full,tracking,created_at,notes,url,url_article,url_topline,"
+    "url_crosstab,source,internal,partisan,race_id,cycle,office_type,seat_number,seat_name,"
+    "election_date,stage,nationwide_batch,ranked_choice_reallocated,ranked_choice_round,"
+    "hypothetical,party,answer,candidate_id,candidate_name,pct"
+)
 
 
 def _old_row(**values) -> dict[str, str]:
     row = dict.fromkeys(OLD_HEADER.split(","), "")
-    row.update(question_id="1", poll_id="10", cycle="2020", state="Pennsylvania", pollster="Test Poll",
-               sample_size="800", population="lv", methodology="Online", office_type="U.S. President",
-               seat_number="0", start_date="10/1/20", end_date="10/3/20", created_at="10/4/20 09:30",
-               stage="general", answer="Biden", candidate_party="DEM", pct="50")
+    row.update(
+        question_id="1",
+        poll_id="10",
+        cycle="2020",
+        state="Pennsylvania",
+        pollster="Test Poll",
+        sample_size="800",
+        population="lv",
+        methodology="Online",
+        office_type="U.S. President",
+        seat_number="0",
+        start_date="10/1/20",
+        end_date="10/3/20",
+        created_at="10/4/20 09:30",
+        stage="general",
+        answer="Biden",
+        candidate_party="DEM",
+        pct="50",
+    )
     row.update(values)
     return row
 
@@ -362,8 +434,16 @@ def test_bad_values_are_rejected_and_good_rows_load(tmp_path):
         _old_row(question_id="5", answer="", pct="40"),
         _old_row(question_id="6", answer="Biden", sample_size="0"),
         _old_row(question_id="7", answer="Biden", start_date="someday"),
-        _old_row(question_id="8", poll_id="11", answer="Trump", candidate_party="REP", state="Maine CD-2",
-                 population="likely", notes="two\nlines", pct="47.5"),
+        _old_row(
+            question_id="8",
+            poll_id="11",
+            answer="Trump",
+            candidate_party="REP",
+            state="Maine CD-2",
+            population="likely",
+            notes="two\nlines",
+            pct="47.5",
+        ),
         _old_row(question_id="9", poll_id="12", answer="Biden", state="Puerto Rico"),
     ]
     result = load_fte(_write(tmp_path / "polls.csv", OLD_HEADER, rows), tmp_path)
@@ -371,8 +451,11 @@ def test_bad_values_are_rejected_and_good_rows_load(tmp_path):
     assert result.rows_read == 10
     assert result.accepted["line_no"].tolist() == [2, 10]
     rejected = result.rejected.set_index("line_no")
-    assert rejected.loc[3, ["kind", "field", "reason"]].tolist() == ["invalid", "pct",
-                                                                    "pct 'abc' is not a number"]
+    assert rejected.loc[3, ["kind", "field", "reason"]].tolist() == [
+        "invalid",
+        "pct",
+        "pct 'abc' is not a number",
+    ]
     assert rejected.loc[4, "field"] == "end_date" and "before start_date" in rejected.loc[4, "reason"]
     assert rejected.loc[5, "reason"] == "pct '150' is outside 0-100"
     assert rejected.loc[6, "field"] == "state"
@@ -382,10 +465,18 @@ def test_bad_values_are_rejected_and_good_rows_load(tmp_path):
     assert rejected.loc[12, "kind"] == "out_of_scope"  # line 10 holds the quoted newline
     assert '"pct": "abc"' in rejected.loc[3, "raw"]
     good = result.accepted.set_index("line_no")
-    assert good.loc[2, ["state", "race_id", "party", "pct"]].tolist() == ["PA", "2020-president-PA", "DEM", 50.0]
+    assert good.loc[2, ["state", "race_id", "party", "pct"]].tolist() == [
+        "PA",
+        "2020-president-PA",
+        "DEM",
+        50.0,
+    ]
     assert good.loc[2, "end_date"] == pd.Timestamp("2020-10-03")
     assert good.loc[10, ["state", "district", "race_id", "population"]].tolist()[:3] == [
-        "ME", 2, "2020-president-ME-2"]
+        "ME",
+        2,
+        "2020-president-ME-2",
+    ]
     assert pd.isna(good.loc[10, "population"])  # unknown population: kept, None
 
 
@@ -402,15 +493,39 @@ def test_malformed_and_blank_lines(tmp_path):
 
 def test_new_layout_future_cycle_loads(tmp_path):
     base = dict.fromkeys(NEW_HEADER.split(","), "")
-    base.update(poll_id="90001", pollster="Future Poll", state="Nebraska CD-2", start_date="10/1/24",
-                end_date="10/3/24", question_id="200001", sample_size="600", population="LV",
-                created_at="10/5/24 12:00", cycle="2024", office_type="U.S. President", seat_number="0",
-                stage="general", methodology="Text-to-Web", partisan="REP,REF")
-    senate = {**base, "poll_id": "90002", "question_id": "200002", "state": "Ohio",
-              "office_type": "U.S. Senate", "seat_name": "Class I", "party": "REP", "answer": "Moreno",
-              "pct": "46"}
-    rows = [{**base, "party": "DEM", "answer": "Harris", "pct": "49"},
-            {**base, "party": "REP", "answer": "Trump", "pct": "47"}, senate]
+    base.update(
+        poll_id="90001",
+        pollster="Future Poll",
+        state="Nebraska CD-2",
+        start_date="10/1/24",
+        end_date="10/3/24",
+        question_id="200001",
+        sample_size="600",
+        population="LV",
+        created_at="10/5/24 12:00",
+        cycle="2024",
+        office_type="U.S. President",
+        seat_number="0",
+        stage="general",
+        methodology="Text-to-Web",
+        partisan="REP,REF",
+    )
+    senate = {
+        **base,
+        "poll_id": "90002",
+        "question_id": "200002",
+        "state": "Ohio",
+        "office_type": "U.S. Senate",
+        "seat_name": "Class I",
+        "party": "REP",
+        "answer": "Moreno",
+        "pct": "46",
+    }
+    rows = [
+        {**base, "party": "DEM", "answer": "Harris", "pct": "49"},
+        {**base, "party": "REP", "answer": "Trump", "pct": "47"},
+        senate,
+    ]
     result = load_fte(_write(tmp_path / "president_polls.csv", NEW_HEADER, rows), tmp_path)
     a = result.accepted
     assert result.layout == "fte_2023" and len(result.rejected) == 0
@@ -432,24 +547,56 @@ def test_economist_bad_rows(tmp_path):
     result = load_economist(path, tmp_path)
     assert result.rows_read == 4
     assert result.accepted[["line_no", "state", "candidate", "pct"]].values.tolist() == [
-        [2, "US", "Obama", 49.0], [2, "US", "Romney", 46.0]]
+        [2, "US", "Obama", 49.0],
+        [2, "US", "Romney", 46.0],
+    ]
     assert result.rejected["field"].tolist() == ["number.of.observations", "state", "romney"]
 
 
 def test_results_synthetic(tmp_path):
-    header = ("id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
-              "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
-              "percent,unopposed,winner,alt_result_text,source")
+    header = (
+        "id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
+        "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
+        "percent,unopposed,winner,alt_result_text,source"
+    )
     base = dict.fromkeys(header.split(","), "")
-    base.update(race_id="1", state="New York", office_name="U.S. Senate", office_seat_name="Class I",
-                cycle="2018", stage="general", special="false", winner="false")
+    base.update(
+        race_id="1",
+        state="New York",
+        office_name="U.S. Senate",
+        office_seat_name="Class I",
+        cycle="2018",
+        stage="general",
+        special="false",
+        winner="false",
+    )
     rows = [
-        {**base, "candidate_id": "7", "candidate_name": "A Dem", "ballot_party": "DEM", "votes": "900",
-         "percent": "45", "winner": "true"},
-        {**base, "candidate_id": "7", "candidate_name": "A Dem", "ballot_party": "WFP", "votes": "100",
-         "percent": "5", "winner": "true"},
-        {**base, "candidate_id": "8", "candidate_name": "A Rep", "ballot_party": "REP", "votes": "1000",
-         "percent": "fifty"},
+        {
+            **base,
+            "candidate_id": "7",
+            "candidate_name": "A Dem",
+            "ballot_party": "DEM",
+            "votes": "900",
+            "percent": "45",
+            "winner": "true",
+        },
+        {
+            **base,
+            "candidate_id": "7",
+            "candidate_name": "A Dem",
+            "ballot_party": "WFP",
+            "votes": "100",
+            "percent": "5",
+            "winner": "true",
+        },
+        {
+            **base,
+            "candidate_id": "8",
+            "candidate_name": "A Rep",
+            "ballot_party": "REP",
+            "votes": "1000",
+            "percent": "fifty",
+        },
         {**base, "alt_result_text": "Blank", "votes": "5", "percent": "0.25", "winner": ""},
     ]
     result = load_results(_write(tmp_path / "election_results_senate.csv", header, rows), tmp_path)
@@ -472,13 +619,14 @@ def _mirror(tmp_path: Path, files: dict[str, bytes], drop: tuple[int, ...] = ())
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         kept = drop_cycles(data, drop) if drop else data
-        entries.append(ManifestEntry(rel, repo, commit, upstream, hashlib.sha256(kept).hexdigest(),
-                                     len(kept), drop))
+        entries.append(
+            ManifestEntry(rel, repo, commit, upstream, hashlib.sha256(kept).hexdigest(), len(kept), drop)
+        )
     return (tmp_path / "mirror").as_uri(), entries
 
 
 def test_fetch_from_file_mirror(tmp_path, capsys):
-    data = b"poll_id,cycle,pct\n1,2022,40\n2,2024,\"4\n1\"\n3,2020,45\r\n"
+    data = b'poll_id,cycle,pct\n1,2022,40\n2,2024,"4\n1"\n3,2020,45\r\n'
     base_url, entries = _mirror(tmp_path, {"x/polls.csv": data}, drop=(2024,))
     dest = tmp_path / "data"
     written = fetch(dest, base_url=base_url, manifest=entries)
@@ -507,6 +655,7 @@ def test_fetch_real_file_from_mirror(tmp_path):
     target = tmp_path / "mirror" / entry.repo / entry.commit / entry.upstream_path
     target.parent.mkdir(parents=True)
     target.write_bytes((DATA / rel).read_bytes())
-    written = fetch(tmp_path / "data", files=[rel], base_url=(tmp_path / "mirror").as_uri(),
-                    log=lambda _: None)
+    written = fetch(
+        tmp_path / "data", files=[rel], base_url=(tmp_path / "mirror").as_uri(), log=lambda _: None
+    )
     assert hashlib.sha256(written[0].read_bytes()).hexdigest() == entry.sha256

@@ -40,8 +40,22 @@ EXPECTED = {
     AUX: (10444, 9356, 1088, 9161, "stanford_auxiliary"),
     MAIN: (4221, 4215, 6, 4181, "stanford_main"),
 }
-ANSWER_COLUMNS = ["line_no", "poll_id", "question_id", "pollster", "start_date", "end_date", "sample_size",
-                  "population", "partisan", "candidate", "party", "pct", "state", "race_id"]
+ANSWER_COLUMNS = [
+    "line_no",
+    "poll_id",
+    "question_id",
+    "pollster",
+    "start_date",
+    "end_date",
+    "sample_size",
+    "population",
+    "partisan",
+    "candidate",
+    "party",
+    "pct",
+    "state",
+    "race_id",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +94,13 @@ def test_counts_reconcile(loaded, rel):
     result = loaded[rel]
     rows, accepted, rejected, polls, layout = EXPECTED[rel]
     a = result.accepted
-    got = (result.rows_read, a["line_no"].nunique(), result.rejected_lines, a["poll_id"].nunique(),
-           result.layout)
+    got = (
+        result.rows_read,
+        a["line_no"].nunique(),
+        result.rejected_lines,
+        a["poll_id"].nunique(),
+        result.layout,
+    )
     assert got == (rows, accepted, rejected, polls, layout)
     assert result.rows_read == _records(DATA / ROWS_FILE[rel])
     assert result.rows_read == a["line_no"].nunique() + result.rejected_lines
@@ -96,8 +115,14 @@ def test_counts_reconcile(loaded, rel):
     assert (a["sample_size"].dropna() > 0).all() and a["stage"].eq("general").all()
     senate = a[a["office"] == "senate"]
     assert senate["senate_class"].notna().all()
-    assert (senate["race_id"] == senate["cycle"].astype(str) + "-senate-" + senate["state"] + "-c"
-            + senate["senate_class"].astype(str)).all()
+    assert (
+        senate["race_id"]
+        == senate["cycle"].astype(str)
+        + "-senate-"
+        + senate["state"]
+        + "-c"
+        + senate["senate_class"].astype(str)
+    ).all()
     assert a.loc[a["office"] != "senate", "senate_class"].isna().all()
     assert a["created_at"].isna().all()
     assert result.rejected["reason"].str.len().gt(0).all()
@@ -143,11 +168,28 @@ def test_leo_known_poll(loaded):
     a = loaded[LEO].accepted
     begich = _row(a, line_no=2)
     assert _values(begich) == [
-        2, "17136", "17136-6300", "Fairleigh Dickinson", pd.Timestamp("2008-09-17"), pd.Timestamp("2008-09-21"),
-        601.0, "lv", None, "Begich", "DEM", 47.0, "AK", "2008-senate-AK-c2"]
+        2,
+        "17136",
+        "17136-6300",
+        "Fairleigh Dickinson",
+        pd.Timestamp("2008-09-17"),
+        pd.Timestamp("2008-09-21"),
+        601.0,
+        "lv",
+        None,
+        "Begich",
+        "DEM",
+        47.0,
+        "AK",
+        "2008-senate-AK-c2",
+    ]
     stevens = _row(a, line_no=28)
     assert (stevens["poll_id"], stevens["candidate"], stevens["party"], stevens["pct"]) == (
-        "17136", "Stevens", "REP", 43.0)
+        "17136",
+        "Stevens",
+        "REP",
+        43.0,
+    )
     assert begich["office"] == "senate" and begich["stage"] == "general" and pd.isna(begich["mode"])
     # LEO writes 0 for an unknown sample size; partisan "d" -> DEM
     assert pd.isna(_row(a, line_no=21)["sample_size"])
@@ -162,8 +204,21 @@ def test_leo_2010_known_poll(loaded):
     a = loaded[LEO_2010].accepted
     akers = _row(a, line_no=2)
     assert _values(akers) == [
-        2, "995", "995-murray-v-akers", "Rasmussen (Pulse Opinion Research)", pd.Timestamp("2010-07-14"),
-        pd.Timestamp("2010-07-14"), 750.0, "lv", None, "Akers", "REP", 41.0, "WA", "2010-senate-WA-c3"]
+        2,
+        "995",
+        "995-murray-v-akers",
+        "Rasmussen (Pulse Opinion Research)",
+        pd.Timestamp("2010-07-14"),
+        pd.Timestamp("2010-07-14"),
+        750.0,
+        "lv",
+        None,
+        "Akers",
+        "REP",
+        41.0,
+        "WA",
+        "2010-senate-WA-c3",
+    ]
     angle = _row(a, line_no=38)
     assert (angle["pollster"], angle["mode"], angle["race_id"]) == ("Mason-Dixon", "RDD", "2010-senate-NV-c3")
     assert _row(a, line_no=37)["partisan"] == "REP"
@@ -192,7 +247,11 @@ def test_leo_specials_get_their_class(loaded):
     assert list(races["Schumer"]) == ["2010-senate-NY-c3"]
     assert list(races["Coons"]) == ["2010-senate-DE-c2"] and list(races["Manchin"]) == ["2010-senate-WV-c1"]
     blakeman = _row(b, line_no=251)
-    assert (blakeman["pollster"], blakeman["party"], blakeman["race_id"]) == ("Siena", "REP", "2010-senate-NY-c1")
+    assert (blakeman["pollster"], blakeman["party"], blakeman["race_id"]) == (
+        "Siena",
+        "REP",
+        "2010-senate-NY-c1",
+    )
 
 
 @real
@@ -201,7 +260,13 @@ def test_leo_class_from_names_over_slug(loaded):
     # LEO's slug says class III (McMahon's 2010 race) for this 2012 poll; the names put it in class I
     mcmahon = _row(a, line_no=1241)
     assert _values(mcmahon, ["poll_id", "pollster", "candidate", "party", "pct", "race_id"]) == [
-        "24042", "Bennett Petts Blumenthal", "McMahon", "REP", 36.0, "2012-senate-CT-c1"]
+        "24042",
+        "Bennett Petts Blumenthal",
+        "McMahon",
+        "REP",
+        36.0,
+        "2012-senate-CT-c1",
+    ]
     assert _row(a, line_no=1058)["race_id"] == "2012-senate-CT-c1"
     # a race missing from the results keeps LEO's slug class: North Dakota's December 1992 special
     nd = a[a["race_id"] == "1992-senate-ND-c1"]
@@ -214,23 +279,32 @@ def test_leo_rejects(loaded):
     result = loaded[LEO]
     rejected = result.rejected.set_index("line_no")
     assert rejected.loc[558, ["kind", "field", "reason"]].tolist() == [
-        "invalid", "poll_id", f"poll_id '25904' is not in {LEO}"]
+        "invalid",
+        "poll_id",
+        f"poll_id '25904' is not in {LEO}",
+    ]
     # a bad poll line rejects its answers, naming the poll file and line
     assert rejected.loc[2889, ["field", "reason"]].tolist() == [
-        "end_date", f"poll 26142 ({LEO} line 3813): end_date '8/1/98' is before start_date '8/31/98'"]
+        "end_date",
+        f"poll 26142 ({LEO} line 3813): end_date '8/1/98' is before start_date '8/31/98'",
+    ]
     assert rejected["kind"].value_counts().to_dict() == {"out_of_scope": 65, "invalid": 4}
     assert rejected.loc[10436, "reason"] == "stage 'primary': only general-election answers are modelled"
     assert rejected.loc[10430, "reason"] == "answer 'undecided' is not a candidate"
     polls = result.poll_rejected
     assert result.answers_source == LEO_ANSWERS and polls["source"].eq(LEO).all()
     assert polls[["line_no", "kind", "field"]].values.tolist() == [
-        [847, "out_of_scope", "id"], [3813, "invalid", "end_date"]]
+        [847, "out_of_scope", "id"],
+        [3813, "invalid", "end_date"],
+    ]
 
     y2010 = loaded[LEO_2010].rejected
     assert y2010["field"].value_counts().to_dict() == {"poll_id": 12, "office": 10}
     ford = y2010.set_index("line_no").loc[1400, "reason"]
-    assert ford == "NY has 2 Senate races in 2010 (classes [1, 3]) and the candidates ['Ford', 'Pataki'] " \
-                   "match none of them"
+    assert (
+        ford == "NY has 2 Senate races in 2010 (classes [1, 3]) and the candidates ['Ford', 'Pataki'] "
+        "match none of them"
+    )
 
 
 @real
@@ -250,35 +324,84 @@ def test_leo_without_results():
 def test_stanford_auxiliary_known_polls(loaded):
     a = loaded[AUX].accepted
     first = a[a["line_no"] == 2]
-    assert first[["candidate", "party", "pct"]].values.tolist() == [["Democrat", "DEM", 39.0],
-                                                                    ["Republican", "REP", 57.0]]
+    assert first[["candidate", "party", "pct"]].values.tolist() == [
+        ["Democrat", "DEM", 39.0],
+        ["Republican", "REP", 57.0],
+    ]
     dem = first.iloc[0]
-    assert _values(dem, ["cycle", "office", "state", "race_id", "pollster", "start_date", "end_date",
-                         "sample_size", "population", "mode", "partisan"]) == [
-        2004, "president", "AL", "2004-president-AL", "SurveyUSA", pd.Timestamp("2004-10-27"),
-        pd.Timestamp("2004-10-27"), 735.0, "lv", None, None]
+    assert _values(
+        dem,
+        [
+            "cycle",
+            "office",
+            "state",
+            "race_id",
+            "pollster",
+            "start_date",
+            "end_date",
+            "sample_size",
+            "population",
+            "mode",
+            "partisan",
+        ],
+    ) == [
+        2004,
+        "president",
+        "AL",
+        "2004-president-AL",
+        "SurveyUSA",
+        pd.Timestamp("2004-10-27"),
+        pd.Timestamp("2004-10-27"),
+        735.0,
+        "lv",
+        None,
+        None,
+    ]
     assert dem["poll_id"].startswith("stan-") and dem["question_id"].startswith("stan-q-")
     dscc = _row(a, line_no=2287, party="DEM")
     assert _values(dscc, ["pollster", "sponsor", "partisan", "pct", "race_id"]) == [
-        "Global Strategy Group (D-DSCC)", "DSCC", "DEM", 42.0, "2008-president-AK"]
+        "Global Strategy Group (D-DSCC)",
+        "DSCC",
+        "DEM",
+        42.0,
+        "2008-president-AK",
+    ]
     ppp = _row(a, line_no=6960, party="REP")
     assert _values(ppp, ["pollster", "partisan", "mode", "sample_size", "pct"]) == [
-        "PPP (D)", "DEM", "Automated Phone", 94.0, 53.0]
+        "PPP (D)",
+        "DEM",
+        "Automated Phone",
+        94.0,
+        53.0,
+    ]
     gov = _row(a, line_no=8916, party="DEM")
     assert _values(gov, ["race_id", "pollster", "pct", "end_date"]) == [
-        "2010-governor-AR", "Rasmussen Reports", 60.0, pd.Timestamp("2010-10-28")]
+        "2010-governor-AR",
+        "Rasmussen Reports",
+        60.0,
+        pd.Timestamp("2010-10-28"),
+    ]
     # populationType spellings
     raw = pd.read_csv(DATA / AUX, sep="\t", dtype=str, keep_default_na=False)
     by_line = a.drop_duplicates("line_no").set_index("line_no")["population"]
     spelled = raw["populationType"].set_axis(range(2, len(raw) + 2))
-    for text, code in {"Likely Voters": "lv", "Registered Voters": "rv", "LV": "lv", "A": "a", "AV": None}.items():
+    for text, code in {
+        "Likely Voters": "lv",
+        "Registered Voters": "rv",
+        "LV": "lv",
+        "A": "a",
+        "AV": None,
+    }.items():
         lines = [n for n in spelled[spelled == text].index if n in by_line.index]
         assert lines, text
         got = set(by_line[lines].fillna("none"))
         assert got == {code or "none"}, text
     # a start date is given on some lines, else the end date stands in
     dated = _row(a, line_no=9781, party="DEM")
-    assert (dated["start_date"], dated["end_date"]) == (pd.Timestamp("2006-10-23"), pd.Timestamp("2006-10-30"))
+    assert (dated["start_date"], dated["end_date"]) == (
+        pd.Timestamp("2006-10-23"),
+        pd.Timestamp("2006-10-30"),
+    )
 
 
 @real
@@ -286,15 +409,22 @@ def test_stanford_rejects_and_duplicates(loaded):
     aux = loaded[AUX]
     rejected = aux.rejected.set_index("line_no")
     assert rejected.loc[2002, ["kind", "field", "reason"]].tolist() == [
-        "out_of_scope", "pollName", "line repeats line 2001 field for field"]
+        "out_of_scope",
+        "pollName",
+        "line repeats line 2001 field for field",
+    ]
     ms = rejected.loc[5924]
     assert ms["field"] == "state" and ms["reason"] == (
         "MS has 2 Senate races in 2008 (classes [1, 2]) and the source names no candidates, and the attached "
-        "final result 43.96 matches none of them")
+        "final result 43.96 matches none of them"
+    )
     assert aux.rejected["field"].value_counts().to_dict() == {"pollName": 1047, "state": 41}
     # an LV and an RV version of one poll share the poll id
-    versions = aux.accepted[(aux.accepted["state"] == "AZ") & (aux.accepted["cycle"] == 2006)
-                            & (aux.accepted["pollster"] == "Mason-Dixon")]
+    versions = aux.accepted[
+        (aux.accepted["state"] == "AZ")
+        & (aux.accepted["cycle"] == 2006)
+        & (aux.accepted["pollster"] == "Mason-Dixon")
+    ]
     lv_rv = versions.groupby("poll_id")["population"].unique().map(sorted)
     assert ["lv", "rv"] in lv_rv.tolist()
     # the attached result is not a poll field
@@ -305,22 +435,42 @@ def test_stanford_rejects_and_duplicates(loaded):
 def test_stanford_main_specials(loaded):
     a = loaded[MAIN].accepted
     assert _values(_row(a, line_no=2, party="DEM")) == [
-        2, "stan-154b8eb4e831", "stan-q-92bd02ffbb81", "Fairbank, Maslin, Maullin, Metz & Associates",
-        pd.Timestamp("1998-10-13"), pd.Timestamp("1998-10-13"), 1418.0, None, None, "Democrat", "DEM", 49.0,
-        "NV", "1998-senate-NV-c3"]
+        2,
+        "stan-154b8eb4e831",
+        "stan-q-92bd02ffbb81",
+        "Fairbank, Maslin, Maullin, Metz & Associates",
+        pd.Timestamp("1998-10-13"),
+        pd.Timestamp("1998-10-13"),
+        1418.0,
+        None,
+        None,
+        "Democrat",
+        "DEM",
+        49.0,
+        "NV",
+        "1998-senate-NV-c3",
+    ]
     special = a[(a["cycle"] == 2008) & (a["state"] == "MS") & (a["office"] == "senate")]
-    assert special.groupby("race_id")["line_no"].nunique().to_dict() == {"2008-senate-MS-c1": 5,
-                                                                         "2008-senate-MS-c2": 1}
+    assert special.groupby("race_id")["line_no"].nunique().to_dict() == {
+        "2008-senate-MS-c1": 5,
+        "2008-senate-MS-c2": 1,
+    }
     assert _row(a, line_no=2179, party="DEM")[["pollster", "pct", "race_id"]].tolist() == [
-        "Research 2000", 46.0, "2008-senate-MS-c1"]
+        "Research 2000",
+        46.0,
+        "2008-senate-MS-c1",
+    ]
     # one Mason-Dixon poll asked about both Wyoming races
     wy = a[(a["line_no"].isin([2154, 2155])) & (a["party"] == "DEM")]
     assert wy[["line_no", "poll_id", "race_id", "pct"]].values.tolist() == [
         [2154, "stan-01c587778965", "2008-senate-WY-c2", 20.0],
-        [2155, "stan-01c587778965", "2008-senate-WY-c1", 22.0]]
+        [2155, "stan-01c587778965", "2008-senate-WY-c1", 22.0],
+    ]
     ny = a[(a["cycle"] == 2010) & (a["state"] == "NY") & (a["office"] == "senate")]
-    assert ny.groupby("race_id")["line_no"].nunique().to_dict() == {"2010-senate-NY-c1": 12,
-                                                                    "2010-senate-NY-c3": 11}
+    assert ny.groupby("race_id")["line_no"].nunique().to_dict() == {
+        "2010-senate-NY-c1": 12,
+        "2010-senate-NY-c3": 11,
+    }
     assert a["population"].isna().all() and a["mode"].isna().all()
     assert set(a["office"]) == {"president", "senate", "governor"}
     assert set(a.loc[a["office"] == "governor", "cycle"]) >= {1999, 2001, 2013}
@@ -328,12 +478,16 @@ def test_stanford_main_specials(loaded):
 
 # ---------------------------------------------------------------- synthetic files
 
-LEO_POLL_HEADER = ("cycle,id,states.abbrev,start_date,end_date,sample_size,pollsters.name,population,nationwide,"
-                   "tracking,partisan,date_added")
+LEO_POLL_HEADER = (
+    "cycle,id,states.abbrev,start_date,end_date,sample_size,pollsters.name,population,nationwide,"
+    "tracking,partisan,date_added"
+)
 LEO_ANSWER_HEADER = "poll_id,politician_id,office,matchup,stage,party,nyt_name,pct,last"
-STANFORD_HEADER = ("election\tstate\tyear\tpollName\tstartDate\tendDate\tnumberOfRespondents\tdemocratic\t"
-                   "republican\tsomeoneElse\tundecided\trefuseToAnswer\tpopulationType\tMode\telectionDate\t"
-                   "finalTwoPartyVSDemocratic\tfinalTwoPartyVSRepublican")
+STANFORD_HEADER = (
+    "election\tstate\tyear\tpollName\tstartDate\tendDate\tnumberOfRespondents\tdemocratic\t"
+    "republican\tsomeoneElse\tundecided\trefuseToAnswer\tpopulationType\tMode\telectionDate\t"
+    "finalTwoPartyVSDemocratic\tfinalTwoPartyVSRepublican"
+)
 
 
 def _results(*races: tuple) -> pd.DataFrame:
@@ -341,10 +495,25 @@ def _results(*races: tuple) -> pd.DataFrame:
     rows = []
     for cycle, state, klass, special, candidates in races:
         for name, party, votes in candidates:
-            rows.append({"source": "r.csv", "line_no": len(rows) + 2, "cycle": cycle, "office": "senate",
-                         "state": state, "district": pd.NA, "senate_class": klass,
-                         "race_id": f"{cycle}-senate-{state}-c{klass}", "special": special, "stage": "general",
-                         "candidate": name, "party": party, "votes": votes, "pct": None, "winner": None})
+            rows.append(
+                {
+                    "source": "r.csv",
+                    "line_no": len(rows) + 2,
+                    "cycle": cycle,
+                    "office": "senate",
+                    "state": state,
+                    "district": pd.NA,
+                    "senate_class": klass,
+                    "race_id": f"{cycle}-senate-{state}-c{klass}",
+                    "special": special,
+                    "stage": "general",
+                    "candidate": name,
+                    "party": party,
+                    "votes": votes,
+                    "pct": None,
+                    "winner": None,
+                }
+            )
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
@@ -357,27 +526,28 @@ MS_2008 = _results(
 
 def _leo_files(tmp_path: Path, polls: list[str], answers: list[str], eol: str = "\r") -> Path:
     (tmp_path / "senate_polls.csv").write_text(eol.join([LEO_POLL_HEADER, *polls]) + eol, encoding="utf-8")
-    (tmp_path / "senate_poll_answers.csv").write_text(eol.join([LEO_ANSWER_HEADER, *answers]) + eol,
-                                                      encoding="utf-8")
+    (tmp_path / "senate_poll_answers.csv").write_text(
+        eol.join([LEO_ANSWER_HEADER, *answers]) + eol, encoding="utf-8"
+    )
     return tmp_path / "senate_polls.csv"
 
 
 def test_leo_synthetic_pairing_classes_and_bad_values(tmp_path):
     polls = [
         "2008,1,MS,10/1/08,10/3/08,600,Test Poll,LV,0,,D,9/17/12",
-        "2008,2,MS,10/5/08,10/3/08,600,Test Poll,lv,0,,,9/17/12",     # end before start
-        "2008,3,AL,10/1/08,10/2/08,0,Other Poll,rv,0,,,9/17/12",      # n 0 = unknown
-        "2008,4,MS,10/1/08,10/2/08,500,Third Poll,lv,0,,,9/17/12",    # no answers
+        "2008,2,MS,10/5/08,10/3/08,600,Test Poll,lv,0,,,9/17/12",  # end before start
+        "2008,3,AL,10/1/08,10/2/08,0,Other Poll,rv,0,,,9/17/12",  # n 0 = unknown
+        "2008,4,MS,10/1/08,10/2/08,500,Third Poll,lv,0,,,9/17/12",  # no answers
     ]
     answers = [
         "1,1,ms-senate-class-i,10,general,,Roger F. Wicker,48,Wicker",
-        "1,2,ms-senate-class-i,10,general,,Ronnie Musgrove,abc,Musgrove",   # bad pct
+        "1,2,ms-senate-class-i,10,general,,Ronnie Musgrove,abc,Musgrove",  # bad pct
         "1,3,ms-senate-class-ii,11,general,,Thad Cochran,55,Cochran",
-        "1,4,ms-senate-class-ii,11,general,,Erik R. Fleming,150,Fleming",   # pct out of range
+        "1,4,ms-senate-class-ii,11,general,,Erik R. Fleming,150,Fleming",  # pct out of range
         "2,1,ms-senate-class-i,12,general,,Roger F. Wicker,50,Wicker",
         "3,5,al-senate-class-ii,13,general,,Jeff Sessions,60,Sessions",
         "3,6,al-senate-class-ii,13,general,,undecided,10,undecided",
-        "9,1,ms-senate-class-i,14,general,,Roger F. Wicker,50,Wicker",      # poll 9 is not in the poll table
+        "9,1,ms-senate-class-i,14,general,,Roger F. Wicker,50,Wicker",  # poll 9 is not in the poll table
     ]
     path = _leo_files(tmp_path, polls, answers)
     assert detect_layout(path) == "leo_polls" and answers_path(path).name == "senate_poll_answers.csv"
@@ -388,13 +558,18 @@ def test_leo_synthetic_pairing_classes_and_bad_values(tmp_path):
     assert a[["line_no", "candidate", "party", "pct", "race_id"]].values.tolist() == [
         [2, "Wicker", "REP", 48.0, "2008-senate-MS-c1"],
         [4, "Cochran", "REP", 55.0, "2008-senate-MS-c2"],
-        [7, "Sessions", "REP", 60.0, "2008-senate-AL-c2"]]
+        [7, "Sessions", "REP", 60.0, "2008-senate-AL-c2"],
+    ]
     assert a["source"].eq("senate_poll_answers.csv").all()
     assert a.loc[a["line_no"] == 2, "partisan"].item() == "DEM"
     assert a.loc[a["line_no"] == 2, "population"].item() == "lv"
     assert pd.isna(a.loc[a["line_no"] == 7, "sample_size"].item())
     rejected = result.rejected.set_index("line_no")
-    assert rejected.loc[3, ["kind", "field", "reason"]].tolist() == ["invalid", "pct", "pct 'abc' is not a number"]
+    assert rejected.loc[3, ["kind", "field", "reason"]].tolist() == [
+        "invalid",
+        "pct",
+        "pct 'abc' is not a number",
+    ]
     assert rejected.loc[5, ["field", "reason"]].tolist() == ["pct", "pct '150' is outside 0-100"]
     assert rejected.loc[6, "field"] == "end_date" and "(senate_polls.csv line 3)" in rejected.loc[6, "reason"]
     assert rejected.loc[8, "kind"] == "out_of_scope"
@@ -410,13 +585,17 @@ def test_leo_2010_layout_resolves_specials_by_name(tmp_path):
         "tracking\n"
         "1,MS,10/1/2008,10/2/2008,IVR,500,Test,LV,0,0,,,,,R,\n"
         "2,MS,10/1/2008,10/2/2008,,500,Test,LV,0,0,,,,,,\n"
-        "3,MS,10/1/2008,10/2/2008,,500,Test,LV,0,0,,,,,,\n", encoding="utf-8")
+        "3,MS,10/1/2008,10/2/2008,,500,Test,LV,0,0,,,,,,\n",
+        encoding="utf-8",
+    )
     (tmp_path / "senate_2008_answers.csv").write_text(
         "poll_id,candidate_id,office,fte_matchup,stage,party,last_name,slug,pct\n"
         "1,1,senate,Musgrove v. Wicker,general,Dem,Musgrove,ronnie-musgrove,45\n"
         "1,2,senate,Musgrove v. Wicker,general,Rep,Wicker,roger-wicker,47\n"
         "2,3,senate,Fleming v. Cochran,general,D,Fleming,erik-fleming,35\n"
-        "3,4,senate,Moore v. Smith,general,D,Moore,mike-moore,40\n", encoding="utf-8")
+        "3,4,senate,Moore v. Smith,general,D,Moore,mike-moore,40\n",
+        encoding="utf-8",
+    )
     path = tmp_path / "senate_polls_2010.csv"
     with pytest.raises(FileNotFoundError, match=r"senate_polls_2010\.csv.*senate_2010_answers\.csv"):
         load_file(path, tmp_path, results=MS_2008)
@@ -428,16 +607,24 @@ def test_leo_2010_layout_resolves_specials_by_name(tmp_path):
     assert [_values(row, columns) for _, row in a.iterrows()] == [
         ["1", "1-musgrove-v-wicker", "Musgrove", "DEM", "2008-senate-MS-c1", "IVR", "REP"],
         ["1", "1-musgrove-v-wicker", "Wicker", "REP", "2008-senate-MS-c1", "IVR", "REP"],
-        ["2", "2-fleming-v-cochran", "Fleming", "DEM", "2008-senate-MS-c2", None, None]]
+        ["2", "2-fleming-v-cochran", "Fleming", "DEM", "2008-senate-MS-c2", None, None],
+    ]
     assert a["cycle"].eq(2008).all()
     assert result.rejected[["line_no", "field", "reason"]].values.tolist() == [
-        [5, "office", "MS has 2 Senate races in 2008 (classes [1, 2]) and the candidates ['Moore'] match "
-                      "none of them"]]
+        [
+            5,
+            "office",
+            "MS has 2 Senate races in 2008 (classes [1, 2]) and the candidates ['Moore'] match none of them",
+        ]
+    ]
 
 
 def test_leo_missing_column_and_answers_layout(tmp_path):
-    path = _leo_files(tmp_path, ["2008,1,MS,10/1/08,10/3/08,600,Test Poll,lv,0,,,9/17/12"],
-                      ["1,1,ms-senate-class-i,10,general,,Roger F. Wicker,48,Wicker"])
+    path = _leo_files(
+        tmp_path,
+        ["2008,1,MS,10/1/08,10/3/08,600,Test Poll,lv,0,,,9/17/12"],
+        ["1,1,ms-senate-class-i,10,general,,Roger F. Wicker,48,Wicker"],
+    )
     text = path.read_text(encoding="utf-8").replace("pollsters.name", "pollster_name")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UnknownLayoutError, match="pollsters.name"):
@@ -458,24 +645,45 @@ def test_leo_missing_column_and_answers_layout(tmp_path):
 
 def _stanford_row(**values) -> str:
     row = dict.fromkeys(STANFORD_HEADER.split("\t"), "NA")
-    row.update(election="Sen", state="MS", year="2008", pollName="Test Poll ", endDate="2008-10-20",
-               numberOfRespondents="600", democratic="44", republican="50", populationType="LV",
-               electionDate="2008-11-04", finalTwoPartyVSDemocratic="45.04", finalTwoPartyVSRepublican="54.96")
+    row.update(
+        election="Sen",
+        state="MS",
+        year="2008",
+        pollName="Test Poll ",
+        endDate="2008-10-20",
+        numberOfRespondents="600",
+        democratic="44",
+        republican="50",
+        populationType="LV",
+        electionDate="2008-11-04",
+        finalTwoPartyVSDemocratic="45.04",
+        finalTwoPartyVSRepublican="54.96",
+    )
     row.update(values)
     return "\t".join(row.values())
 
 
 def test_stanford_synthetic(tmp_path):
     lines = [
-        _stanford_row(),                                                     # MS special by its result
-        _stanford_row(finalTwoPartyVSDemocratic="38.56", finalTwoPartyVSRepublican="61.44"),   # MS regular
-        _stanford_row(finalTwoPartyVSDemocratic="50", finalTwoPartyVSRepublican="50"),         # matches none
+        _stanford_row(),  # MS special by its result
+        _stanford_row(finalTwoPartyVSDemocratic="38.56", finalTwoPartyVSRepublican="61.44"),  # MS regular
+        _stanford_row(finalTwoPartyVSDemocratic="50", finalTwoPartyVSRepublican="50"),  # matches none
         _stanford_row(state="AL", democratic="4x", pollName="Bad (R)"),
         _stanford_row(state="AL", republican="101"),
-        _stanford_row(state="AL", pollName="Rasmussen (R-NRSC)", startDate="10/18/08",
-                      populationType="Likely Voters", Mode="Automated Phone"),
-        _stanford_row(state="AL", pollName="Rasmussen (R-NRSC) ", startDate="10/18/08",
-                      populationType="Likely Voters", Mode="Automated Phone"),   # a copy
+        _stanford_row(
+            state="AL",
+            pollName="Rasmussen (R-NRSC)",
+            startDate="10/18/08",
+            populationType="Likely Voters",
+            Mode="Automated Phone",
+        ),
+        _stanford_row(
+            state="AL",
+            pollName="Rasmussen (R-NRSC) ",
+            startDate="10/18/08",
+            populationType="Likely Voters",
+            Mode="Automated Phone",
+        ),  # a copy
         _stanford_row(election="Gov", state="ZZ"),
         _stanford_row(election="Pres", state="AL", populationType="AV", numberOfRespondents="NA"),
     ]
@@ -486,24 +694,47 @@ def test_stanford_synthetic(tmp_path):
     assert result.rows_read == 9
     a = result.accepted
     assert a.drop_duplicates("line_no")[["line_no", "race_id"]].values.tolist() == [
-        [2, "2008-senate-MS-c1"], [3, "2008-senate-MS-c2"], [7, "2008-senate-AL-c2"], [10, "2008-president-AL"]]
+        [2, "2008-senate-MS-c1"],
+        [3, "2008-senate-MS-c2"],
+        [7, "2008-senate-AL-c2"],
+        [10, "2008-president-AL"],
+    ]
     assert a[a["line_no"] == 2][["candidate", "party", "pct"]].values.tolist() == [
-        ["Democrat", "DEM", 44.0], ["Republican", "REP", 50.0]]
+        ["Democrat", "DEM", 44.0],
+        ["Republican", "REP", 50.0],
+    ]
     first = a.iloc[0]
     assert (first["pollster"], first["start_date"], first["population"]) == (
-        "Test Poll", pd.Timestamp("2008-10-20"), "lv")
+        "Test Poll",
+        pd.Timestamp("2008-10-20"),
+        "lv",
+    )
     assert a[a["line_no"] == 2]["poll_id"].iloc[0] == a[a["line_no"] == 3]["poll_id"].iloc[0]
     nrsc = a[a["line_no"] == 7].iloc[0]
     assert _values(nrsc, ["partisan", "sponsor", "start_date", "population", "mode"]) == [
-        "REP", "NRSC", pd.Timestamp("2008-10-18"), "lv", "Automated Phone"]
+        "REP",
+        "NRSC",
+        pd.Timestamp("2008-10-18"),
+        "lv",
+        "Automated Phone",
+    ]
     pres = a[a["line_no"] == 10].iloc[0]
     assert pd.isna(pres["population"]) and pd.isna(pres["sample_size"]) and pd.isna(pres["senate_class"])
     rejected = result.rejected.set_index("line_no")
     assert rejected.loc[4, "field"] == "state" and "matches none of them" in rejected.loc[4, "reason"]
     assert rejected.loc[5, ["kind", "field", "reason"]].tolist() == [
-        "invalid", "democratic", "democratic '4x' is not a number"]
-    assert rejected.loc[6, ["field", "reason"]].tolist() == ["republican", "republican '101' is outside 0-100"]
-    assert rejected.loc[8, ["kind", "reason"]].tolist() == ["out_of_scope", "line repeats line 7 field for field"]
+        "invalid",
+        "democratic",
+        "democratic '4x' is not a number",
+    ]
+    assert rejected.loc[6, ["field", "reason"]].tolist() == [
+        "republican",
+        "republican '101' is outside 0-100",
+    ]
+    assert rejected.loc[8, ["kind", "reason"]].tolist() == [
+        "out_of_scope",
+        "line repeats line 7 field for field",
+    ]
     assert rejected.loc[9, "field"] == "state"
     assert result.rows_read == a["line_no"].nunique() + result.rejected_lines
 

@@ -19,7 +19,8 @@ def test_brier_and_weighted_brier():
 
 def test_log_loss_and_clipping():
     assert metrics.log_loss(np.array([0.8, 0.3]), np.array([1, 0])) == pytest.approx(
-        -(np.log(0.8) + np.log(0.7)) / 2)
+        -(np.log(0.8) + np.log(0.7)) / 2
+    )
     # a certain and wrong forecast is clipped at 1e-4, not infinite
     assert metrics.log_loss(np.array([0.0]), np.array([1])) == pytest.approx(-np.log(1e-4))
 
@@ -33,23 +34,30 @@ def test_crps_of_a_known_distribution():
     assert metrics.crps_samples(np.full((1, 10), 0.55), np.array([0.5]))[0] == pytest.approx(0.05)
     # closed form at the mean: sd * (2 phi(0) - 1/sqrt(pi))
     assert metrics.crps_normal(np.array([0.5]), 0.1, np.array([0.5]))[0] == pytest.approx(
-        0.1 * (2 * stats.norm.pdf(0) - 1 / np.sqrt(np.pi)))
+        0.1 * (2 * stats.norm.pdf(0) - 1 / np.sqrt(np.pi))
+    )
 
 
 def test_coverage_and_scores_table():
-    table = pd.DataFrame({
-        "p_dem_win": [0.9, 0.2],
-        "dem_two_party_mean": [0.55, 0.46],
-        "q025": [0.50, 0.40], "q10": [0.52, 0.43], "q25": [0.54, 0.45],
-        "q75": [0.56, 0.47], "q90": [0.58, 0.49], "q975": [0.60, 0.52],
-        "crps": [0.01, 0.03],
-        "actual_dem_two_party": [0.53, 0.51],
-        "electoral_votes": [10, 5],
-    })
+    table = pd.DataFrame(
+        {
+            "p_dem_win": [0.9, 0.2],
+            "dem_two_party_mean": [0.55, 0.46],
+            "q025": [0.50, 0.40],
+            "q10": [0.52, 0.43],
+            "q25": [0.54, 0.45],
+            "q75": [0.56, 0.47],
+            "q90": [0.58, 0.49],
+            "q975": [0.60, 0.52],
+            "crps": [0.01, 0.03],
+            "actual_dem_two_party": [0.53, 0.51],
+            "electoral_votes": [10, 5],
+        }
+    )
     s = metrics.score_races(table, "president")
     assert s["n_races"] == 2 and s["n_correct"] == 1
-    assert s["coverage_50"] == 0.0          # 0.53 outside [0.54, 0.56]; 0.51 outside [0.45, 0.47]
-    assert s["coverage_80"] == 0.5          # 0.53 in [0.52, 0.58]
+    assert s["coverage_50"] == 0.0  # 0.53 outside [0.54, 0.56]; 0.51 outside [0.45, 0.47]
+    assert s["coverage_80"] == 0.5  # 0.53 in [0.52, 0.58]
     assert s["coverage_95"] == 1.0
     assert s["brier"] == pytest.approx((0.01 + 0.64) / 2)
     assert s["brier_ev_weighted"] == pytest.approx((10 * 0.01 + 5 * 0.64) / 15)
@@ -61,7 +69,7 @@ def test_coverage_and_scores_table():
 
 
 def test_pit_and_calibration():
-    draws = np.tile(np.arange(1, 100) / 100, (2, 1))       # 0.01 .. 0.99
+    draws = np.tile(np.arange(1, 100) / 100, (2, 1))  # 0.01 .. 0.99
     pit = metrics.pit_values(draws, np.array([0.505, 2.0]))
     assert pit[0] == pytest.approx((50 + 0.5) / 100)
     assert pit[1] == pytest.approx((99 + 0.5) / 100)

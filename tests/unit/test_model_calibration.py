@@ -24,8 +24,15 @@ WORKERS = 2
 
 def _replicate(rep: int) -> tuple[int, list[float], list[float]]:
     """(80% interval hits, true house effects, estimated house effects), both centred."""
-    inp, truth = simulate_input(n_races=N_RACES, n_polls=160, n_days=60, n_pollsters=6,
-                                national_fraction=0.2, days_before_election=7, seed=1000 + rep)
+    inp, truth = simulate_input(
+        n_races=N_RACES,
+        n_polls=160,
+        n_days=60,
+        n_pollsters=6,
+        national_fraction=0.2,
+        days_before_election=7,
+        seed=1000 + rep,
+    )
     idata = fit(inp, SamplerConfig(**{**SAMPLER.__dict__, "seed": 11 + rep}), PriorConfig())
     share = idata["posterior"]["election_day_share"].values.reshape(-1, N_RACES)
     lo, hi = np.quantile(share, [0.1, 0.9], axis=0)
@@ -34,8 +41,11 @@ def _replicate(rep: int) -> tuple[int, list[float], list[float]]:
     true = np.array([truth.house_effect_logit[p] for p in est["pollster"].values])
     # the level of house effects is a convention (the model centres them on the average poll):
     # compare both centred on the average pollster
-    return (int(((t >= lo) & (t <= hi)).sum()), list(true - true.mean()),
-            list(est.values - est.values.mean()))
+    return (
+        int(((t >= lo) & (t <= hi)).sum()),
+        list(true - true.mean()),
+        list(est.values - est.values.mean()),
+    )
 
 
 @pytest.mark.slow

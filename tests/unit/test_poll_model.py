@@ -47,8 +47,16 @@ def _logit(p):
 @pytest.fixture(scope="module")
 def campaign():
     return simulate_input(
-        n_races=4, n_polls=80, n_days=60, n_pollsters=2, national_fraction=0.25, days_before_election=1,
-        unpolled=(UNPOLLED,), zero_weight=(UNPOLLED,), house_effects_pts={0: 3.0, 1: 0.0}, seed=11,
+        n_races=4,
+        n_polls=80,
+        n_days=60,
+        n_pollsters=2,
+        national_fraction=0.25,
+        days_before_election=1,
+        unpolled=(UNPOLLED,),
+        zero_weight=(UNPOLLED,),
+        house_effects_pts={0: 3.0, 1: 0.0},
+        seed=11,
     )
 
 
@@ -96,11 +104,14 @@ def test_prepare_data_drops_are_counted(campaign):
     inp, _ = campaign
     ed = inp.election_day
     template = inp.polls.iloc[[0]]
-    extra = pd.concat([
-        template.assign(poll_id="old", end_date=pd.Timestamp(ed - timedelta(days=400))),
-        template.assign(poll_id="bad", dem_pct=np.nan),
-        template.assign(poll_id="elsewhere", race_id="2028-president-ZZ"),
-    ], ignore_index=True)
+    extra = pd.concat(
+        [
+            template.assign(poll_id="old", end_date=pd.Timestamp(ed - timedelta(days=400))),
+            template.assign(poll_id="bad", dem_pct=np.nan),
+            template.assign(poll_id="elsewhere", race_id="2028-president-ZZ"),
+        ],
+        ignore_index=True,
+    )
     polls = pd.concat([inp.polls, extra], ignore_index=True)
     d = prepare_data(dataclasses.replace(inp, polls=polls), PriorConfig())
     assert d.dropped == {"window": 1, "invalid": 1, "unknown_race": 1, "national": 0}
@@ -137,8 +148,9 @@ def test_prior_implies_the_structure_covariances(campaign):
     priors = PriorConfig()
     st = default_structure(inp.races, priors)
     with build_model(inp.without_polls(), priors):
-        pp = pm.sample_prior_predictive(draws=6000, var_names=["election_day_share", "polling_error"],
-                                        random_seed=3)
+        pp = pm.sample_prior_predictive(
+            draws=6000, var_names=["election_day_share", "polling_error"], random_seed=3
+        )
     share = pp["prior"]["election_day_share"].values.reshape(-1, len(inp.races))
     truth = _logit(share)
     np.testing.assert_allclose(truth.mean(0), _logit(inp.races["prior_dem_share"]), atol=0.02)
@@ -158,7 +170,9 @@ def test_campaign_to_come_shrinks_towards_the_prior():
     which made the truth's variance about 7x A here."""
     import pymc as pm
 
-    inp, _ = simulate_input(n_races=4, n_polls=80, n_days=60, n_pollsters=2, days_before_election=100, seed=11)
+    inp, _ = simulate_input(
+        n_races=4, n_polls=80, n_days=60, n_pollsters=2, days_before_election=100, seed=11
+    )
     priors = PriorConfig()
     st = default_structure(inp.races, priors)
     with build_model(inp.without_polls(), priors):
@@ -192,8 +206,9 @@ def test_polls_far_from_the_prior_are_not_read_as_a_polling_disaster():
     a normal prior the shared t-weight of the polling error takes the blame (bias_mix ~0.7) and the
     forecast stays 3 points above the polls; with a fat-tailed prior (``prior_mix``) the model can say
     the fundamentals missed instead (prior_mix ~0.6, bias_mix ~0.9) and follows the polls more."""
-    inp, truth = simulate_input(n_races=6, n_polls=240, n_days=60, n_pollsters=4, days_before_election=1,
-                                seed=5)
+    inp, truth = simulate_input(
+        n_races=6, n_polls=240, n_days=60, n_pollsters=4, days_before_election=1, seed=5
+    )
     wrong = inp.races.assign(prior_dem_share=1 / (1 + np.exp(-(_logit(inp.races["prior_dem_share"]) + 0.4))))
     base = default_structure(inp.races, PriorConfig())
     gaps, bias_mix = {}, {}
@@ -261,7 +276,11 @@ def test_poll_level_recovers_truth(fitted, campaign):
     for r in well_polled:
         assert abs(float(last.sel(race=r)) - truth.poll_visible_share[r]) < 0.03, r
         # and the Election-Day truth lies inside the forecast's 80% interval or close to it
-        assert fc.loc[r, "dem_two_party_q10"] - 0.02 <= truth.election_day_share[r] <= fc.loc[r, "dem_two_party_q90"] + 0.02
+        assert (
+            fc.loc[r, "dem_two_party_q10"] - 0.02
+            <= truth.election_day_share[r]
+            <= fc.loc[r, "dem_two_party_q90"] + 0.02
+        )
 
 
 def test_house_effect_sign(fitted):
@@ -313,8 +332,17 @@ def test_unpolled_race_falls_back_to_prior(fitted, campaign):
 def test_summary_tables(fitted, campaign):
     inp, _ = campaign
     fc = race_forecasts(fitted, inp)
-    assert list(fc.columns) == ["race_id", "state", "district", "p_dem_win", "dem_two_party_mean",
-                                "dem_two_party_q10", "dem_two_party_q50", "dem_two_party_q90", "n_polls"]
+    assert list(fc.columns) == [
+        "race_id",
+        "state",
+        "district",
+        "p_dem_win",
+        "dem_two_party_mean",
+        "dem_two_party_q10",
+        "dem_two_party_q50",
+        "dem_two_party_q90",
+        "n_polls",
+    ]
     assert fc["race_id"].tolist() == inp.races["race_id"].tolist()
     assert fc["n_polls"].sum() == 60
     assert fc["p_dem_win"].between(0, 1).all()
@@ -333,10 +361,12 @@ def test_save_load_round_trip_and_hash_check(fitted, tmp_path):
     path = save_posterior(fitted, tmp_path / "posterior.nc")
     expected = fitted.attrs["config_hash"]
     loaded = load_posterior(path, expected)
-    np.testing.assert_allclose(loaded["posterior"]["election_day_share"].values,
-                               fitted["posterior"]["election_day_share"].values)
-    np.testing.assert_allclose(loaded["posterior"]["trend"].values, fitted["posterior"]["trend"].values,
-                               rtol=1e-6)  # stored as float32
+    np.testing.assert_allclose(
+        loaded["posterior"]["election_day_share"].values, fitted["posterior"]["election_day_share"].values
+    )
+    np.testing.assert_allclose(
+        loaded["posterior"]["trend"].values, fitted["posterior"]["trend"].values, rtol=1e-6
+    )  # stored as float32
     assert [str(r) for r in loaded["posterior"]["race"].values] == list(fitted["posterior"]["race"].values)
     assert loaded.attrs["config_hash"] == expected and loaded.attrs["as_of"] == fitted.attrs["as_of"]
     assert loaded["fit_data"]["n_polls"].values.tolist() == fitted["fit_data"]["n_polls"].values.tolist()
@@ -359,8 +389,9 @@ def test_save_load_round_trip_and_hash_check(fitted, tmp_path):
 
 @pytest.mark.timeout(300)
 def test_pymc_sampler_smoke():
-    inp, _ = simulate_input(n_races=2, n_polls=30, n_days=20, n_pollsters=2, national_fraction=0.2,
-                            days_before_election=5, seed=3)
+    inp, _ = simulate_input(
+        n_races=2, n_polls=30, n_days=20, n_pollsters=2, national_fraction=0.2, days_before_election=5, seed=3
+    )
     cfg = SamplerConfig(sampler="pymc", draws=50, tune=50, chains=2, cores=1, seed=5)
     idata = fit(inp, cfg, PriorConfig())
     assert idata.attrs["sampler"] == "pymc"

@@ -25,7 +25,12 @@ def _errors(kern: pd.DataFrame, n_cycles: int, nat: float, sd: float, w: float, 
     chol = np.linalg.cholesky(cov)
     return {
         f"{1990 + 2 * c}-senate": pd.DataFrame(
-            {"race_id": kern.index, "state": kern.index, "error": chol @ rng.normal(size=n), "sampling_var": samp}
+            {
+                "race_id": kern.index,
+                "state": kern.index,
+                "error": chol @ rng.normal(size=n),
+                "sampling_var": samp,
+            }
         )
         for c in range(n_cycles)
     }
@@ -50,5 +55,10 @@ def test_fit_skips_states_outside_the_kernel_and_needs_two_cycles():
     assert fit_race_error(one, lambda c: kern, 0.05, 0.1) is None
     # a cycle whose races all lie outside the kernel (or fewer than 3 inside) does not count
     outside = errs["1992-senate"].assign(state="ZZ")
-    assert fit_race_error({"1990-senate": errs["1990-senate"], "1992-senate": outside}, lambda c: kern, 0.05, 0.1) is None
+    assert (
+        fit_race_error(
+            {"1990-senate": errs["1990-senate"], "1992-senate": outside}, lambda c: kern, 0.05, 0.1
+        )
+        is None
+    )
     assert fit_race_error(errs, lambda c: kern, 0.05, 0.1) is not None

@@ -34,7 +34,12 @@ def test_rmse_hand_computed():
 def test_coverage_inclusive_ends():
     lo = [0.40, 0.45, 0.50, 0.30]
     hi = [0.50, 0.55, 0.60, 0.35]
-    actual = [0.50, 0.44, 0.50, 0.36]  # on the upper end (in), below (out), on the lower end (in), above (out)
+    actual = [
+        0.50,
+        0.44,
+        0.50,
+        0.36,
+    ]  # on the upper end (in), below (out), on the lower end (in), above (out)
     assert coverage(lo, hi, actual) == 0.5
 
 

@@ -31,19 +31,35 @@ ALLOWED = {
     ): "psycopg2.sql.SQL('SET ROLE {}').format(sql.Identifier(role))",
     ("forecast_pipeline/schemas/tables.py", "spec.query"): "TableSpec.query: string constants in TABLE_SPECS",
     ("forecast_pipeline/schemas/tables.py", "sa.text(spec.query)"): "as above",
-    ("forecast_pipeline/report/build.py", "sql"): "_read: callers pass literal SQL from this module; values are bound",
-    ("forecast_pipeline/report/plots.py", "col + 0.47"): "matplotlib ax.text(x, ...), not SQL (a name clash on .text)",
-    ("forecast_pipeline/voterfile/aggregate.py", "f'CREATE TEMP TABLE _agg ON COMMIT DROP AS {query_text(name)}'"):
-        "the text of a query file in sql/queries/ chosen from the module's fixed table names; cycle bound",
-    ("forecast_pipeline/voterfile/aggregate.py", "f'DELETE FROM voterfile.{name} WHERE cycle = :cycle'"):
-        "name from the module's fixed composition table names; cycle bound",
-    ("forecast_pipeline/voterfile/aggregate.py", "f'INSERT INTO voterfile.{name} SELECT * FROM _agg'"):
-        "name from the module's fixed composition table names",
+    (
+        "forecast_pipeline/report/build.py",
+        "sql",
+    ): "_read: callers pass literal SQL from this module; values are bound",
+    (
+        "forecast_pipeline/report/plots.py",
+        "col + 0.47",
+    ): "matplotlib ax.text(x, ...), not SQL (a name clash on .text)",
+    (
+        "forecast_pipeline/voterfile/aggregate.py",
+        "f'CREATE TEMP TABLE _agg ON COMMIT DROP AS {query_text(name)}'",
+    ): "the text of a query file in sql/queries/ chosen from the module's fixed table names; cycle bound",
+    (
+        "forecast_pipeline/voterfile/aggregate.py",
+        "f'DELETE FROM voterfile.{name} WHERE cycle = :cycle'",
+    ): "name from the module's fixed composition table names; cycle bound",
+    (
+        "forecast_pipeline/voterfile/aggregate.py",
+        "f'INSERT INTO voterfile.{name} SELECT * FROM _agg'",
+    ): "name from the module's fixed composition table names",
     ("forecast_pipeline/voterfile/aggregate.py", "BARE_GROUP_BY[name]"): "module constant SQL; cycle bound",
-    ("forecast_pipeline/voterfile/generator.py", "f'COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)'"):
-        "table and columns are the generator's own constants; data goes in the COPY stream",
-    ("forecast_pipeline/voterfile/generator.py", "f'DELETE FROM voterfile.{table} WHERE cycle = %s AND state_cd = %s'"):
-        "table from the literal tuple ('voters', 'vote_history'); values bound",
+    (
+        "forecast_pipeline/voterfile/generator.py",
+        "f'COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)'",
+    ): "table and columns are the generator's own constants; data goes in the COPY stream",
+    (
+        "forecast_pipeline/voterfile/generator.py",
+        "f'DELETE FROM voterfile.{table} WHERE cycle = %s AND state_cd = %s'",
+    ): "table from the literal tuple ('voters', 'vote_history'); values bound",
     ("forecast_pipeline/voterfile/mrp.py", "sql"): "sa.text of a literal in the same function; cycle bound",
 }
 
