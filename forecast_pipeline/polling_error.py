@@ -93,9 +93,10 @@ def polling_error_scale(engine: sa.Engine, before_cycle: int, office: str | None
     """National part pooled over every office (few cycles each); race part from ``office``'s own
     earlier cycles when it has at least two (presidential state polls miss less than Senate and
     governor polls), else pooled."""
-    scale = _scale(historical_errors(engine, before_cycle))
+    errs = historical_errors(engine, before_cycle)
+    scale = _scale(errs)
     if office is not None:
-        own = {k: v for k, v in historical_errors(engine, before_cycle).items() if k.endswith(f"-{office}")}
+        own = _of_office(errs, office)
         if len(own) >= 2:
             scale = PollingErrorScale(
                 scale.national_sd_logit,
@@ -204,5 +205,9 @@ def fit_race_error(
     )
 
 
+def _of_office(errs: dict, office: str) -> dict:
+    return {k: v for k, v in errs.items() if k.endswith(f"-{office}")}
+
+
 def office_errors(engine: sa.Engine, before_cycle: int, office: str) -> dict:
-    return {k: v for k, v in historical_errors(engine, before_cycle).items() if k.endswith(f"-{office}")}
+    return _of_office(historical_errors(engine, before_cycle), office)

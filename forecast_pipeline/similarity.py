@@ -122,8 +122,7 @@ def lean_change_weight(
     for c in range(FIRST_LEAN_CYCLE, cycle, 4):
         if c not in leans.index or c - 4 not in leans.index:
             continue
-        earlier = None if later_results is None else later_results[later_results["cycle"] < c]
-        k = state_correlation(data_dir, c, earlier if earlier is not None and len(earlier) else None)
+        k = state_correlation_at(data_dir, c, later_results)
         d = (leans.loc[c] - leans.loc[c - 4]).reindex(k.index).dropna()
         total += _lean_change_loglik(d.to_numpy(float), k.loc[d.index, d.index].to_numpy())
         used.append(c)
