@@ -31,6 +31,7 @@ _LEO = ("TheUpshot/leo-senate-model", "9e5847c2fe1016a6e39dcc29f42732c0a25fd544"
 _LEO_POLLS = "model/data/polls/historic-polls"
 _NCNW = ("gabrieljohndusing/NCNW-Project-Datasets", "8b63f3f1b5b344ba3bc8e00534c2de9bbd120fa1")
 _STANFORD = ("stanford-policylab/polling-errors", "02475af7ebe7951c2b94fd0714cf4e2cc15893b1")
+_538_DATA = ("fivethirtyeight/data", "fcf572c4fba05a42f1f34f415bd5e6dc389efd68")
 
 FILES: list[ManifestEntry] = [
     ManifestEntry(
@@ -165,6 +166,13 @@ FILES: list[ManifestEntry] = [
         "data/polls_main_dataset.tsv",
         "af947b341783b409565b44539d1c2b2b9bd84538c05d2db3dee9f06e541b908d",
         452661,
+    ),
+    ManifestEntry(
+        "fivethirtyeight-data/pollster-ratings/2023/raw-polls.csv",
+        *_538_DATA,
+        "pollster-ratings/2023/raw-polls.csv",
+        "f637423f4b17ad7f4506c5fc3884056e6b32fcbc97e67291c4b078cd6a2d5283",
+        2672085,
     ),
     # The model's pre-cycle history: fundamentals, past results, regions, ACS race/ethnicity shares.
     ManifestEntry(

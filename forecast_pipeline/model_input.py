@@ -124,6 +124,9 @@ _SOURCE_PRECEDENCE = (
     ("economist-us-potus-model/", 1),
     ("stanford-polling-errors/polls_auxiliary", 2),
     ("stanford-polling-errors/polls_main", 3),
+    # 538's pollster-ratings file: final-three-weeks polls only, with median field dates; last, so that
+    # it only fills races no other source covers (2016 Senate, thin 2014 Senate and governor races).
+    ("fivethirtyeight-data/pollster-ratings/", 4),
 )
 
 

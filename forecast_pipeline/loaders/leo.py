@@ -279,6 +279,54 @@ class SenateSeats:
         return self._shares.get((int(cycle), state, int(klass)))
 
 
+RESULT_MATCH_TOLERANCE = 0.1  # percentage points
+
+
+def senate_classes_by_result(
+    out: pd.DataFrame,
+    rejects: Rejects,
+    seats: SenateSeats,
+    attached: pd.Series,
+    *,
+    field: str,
+    label: str,
+    names: pd.DataFrame | None = None,
+) -> pd.Series:
+    """The Senate class of each accepted Senate line of ``out`` (cycle, office, state) for a source that
+    attaches the race's result to every poll (Stanford, 538's raw-polls): ``seats.resolve`` on the line's
+    candidate ``names`` (columns, or none); where the state had several races that cycle and that does not
+    decide, the race whose general-election runner-up share of the top two (percent) is within
+    ``RESULT_MATCH_TOLERANCE`` of ``attached``, if exactly one is. Unresolved lines are flagged on ``field``,
+    the reason naming the attached value as ``label``."""
+    klass = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    senate = (out["office"] == "senate") & rejects.ok
+    reasons = pd.Series("", index=out.index, dtype="str")
+    for index in out.index[senate]:
+        cycle, state = int(out.at[index, "cycle"]), out.at[index, "state"]
+        candidates = () if names is None else tuple(names.loc[index])
+        value, reason = seats.resolve(cycle, state, candidates)
+        if value is None and len(seats.races(cycle, state)) > 1 and not pd.isna(attached[index]):
+            found = [
+                k
+                for k in seats.races(cycle, state)
+                if (share := seats.loser_share(cycle, state, k)) is not None
+                and abs(share - attached[index]) <= RESULT_MATCH_TOLERANCE
+            ]
+            if len(found) == 1:
+                value = found[0]
+            else:
+                reason = (
+                    f"{reason}, and the attached {label} {attached[index]:.2f} matches "
+                    f"{'none' if not found else 'several'} of them"
+                )
+        if value is None:
+            reasons[index] = reason
+        else:
+            klass[index] = value
+    rejects.flag(senate & (reasons != ""), field, reasons)
+    return klass
+
+
 def load_leo(path: Path | str, data_dir: Path | str, results: pd.DataFrame | None = None) -> LeoLoadResult:
     """Load a LEO poll table and the answers table beside it. ``results`` (RESULT_COLUMNS) gives classes
     and parties; without it the 1990-2012 answers keep LEO's slug class and party None, and the 2010

@@ -1,8 +1,8 @@
 """Which loader reads which file: dispatch on the header, never on the file name.
 
 ``KNOWN_FILES`` are the data-dir-relative paths ``data load`` reads by default. Results come first
-because the 538 subset poll file needs them to give its answers parties, and the LEO and Stanford files
-need the Senate results to give their answers a Senate class.
+because the 538 subset poll file needs them to give its answers parties, and the LEO, Stanford and raw-polls
+files need the Senate results to give their answers a Senate class.
 
 ``COMPANION_FILES`` are read together with a known file rather than on their own: a LEO poll table's
 answers table (``leo.answers_path``). They are in the data manifest so that ``data fetch`` brings them,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast_pipeline.loaders import economist, fte, leo, stanford
+from forecast_pipeline.loaders import economist, fte, leo, raw_polls, stanford
 from forecast_pipeline.loaders import results as certified_results
 from forecast_pipeline.loaders.base import EmptyFileError, LoadResult
 from forecast_pipeline.loaders.common import match_layout, open_text, read_header
@@ -43,6 +43,7 @@ POLL_FILES = [
     "upshot-leo-senate-model/senate_polls_2010.csv",
     "stanford-polling-errors/polls_auxiliary_dataset.tsv",
     "stanford-polling-errors/polls_main_dataset.tsv",
+    "fivethirtyeight-data/pollster-ratings/2023/raw-polls.csv",
 ]
 KNOWN_FILES = RESULT_FILES + POLL_FILES
 COMPANION_FILES = [
@@ -50,13 +51,15 @@ COMPANION_FILES = [
     "upshot-leo-senate-model/senate_2010_answers.csv",
 ]
 
-# Most specific first: results, then the 538 poll layouts, then the Economist's, LEO's and Stanford's.
+# Most specific first: results, then the 538 poll layouts, then the Economist's, LEO's, Stanford's and
+# 538's pollster-ratings file (raw-polls).
 LAYOUTS: dict[str, frozenset[str]] = {
     **certified_results.LAYOUTS,
     **fte.LAYOUTS,
     **economist.LAYOUTS,
     **leo.LAYOUTS,
     **stanford.LAYOUTS,
+    **raw_polls.LAYOUTS,
 }
 
 Loader = Callable[[Path, Path, "pd.DataFrame | None"], LoadResult]
@@ -66,6 +69,7 @@ _LOADERS: dict[str, Loader] = {
     **dict.fromkeys(economist.LAYOUTS, lambda p, d, r: economist.load_economist(p, d)),
     **dict.fromkeys(leo.LAYOUTS, leo.load_leo),
     **dict.fromkeys(stanford.LAYOUTS, stanford.load_stanford),
+    **dict.fromkeys(raw_polls.LAYOUTS, raw_polls.load_raw_polls),
 }
 
 

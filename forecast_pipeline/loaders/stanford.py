@@ -69,7 +69,7 @@ from forecast_pipeline.loaders.common import (
     stable_id,
     typed_polls,
 )
-from forecast_pipeline.loaders.leo import SenateSeats
+from forecast_pipeline.loaders.leo import SenateSeats, senate_classes_by_result
 from forecast_pipeline.races import race_key
 
 _BASE = frozenset(
@@ -106,7 +106,6 @@ _POPULATIONS = {
     "voters": "v",
 }
 _TAG = re.compile(r"\((?P<party>[DR])(?:-(?P<sponsor>[^)]*))?\)")
-RESULT_MATCH_TOLERANCE = 0.1  # percentage points
 
 
 def read_tsv_header(path: Path) -> list[str]:
@@ -226,7 +225,16 @@ def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame 
             "mode": mode,
         }
     )
-    out["senate_class"] = _senate_classes(out, f, rejects, SenateSeats(results))
+    dem, _ = parse_number(f["finalTwoPartyVSDemocratic"], missing=_MISSING)
+    rep, _ = parse_number(f["finalTwoPartyVSRepublican"], missing=_MISSING)
+    out["senate_class"] = senate_classes_by_result(
+        out,
+        rejects,
+        SenateSeats(results),
+        pd.concat([dem, rep], axis=1).min(axis=1),
+        field="state",
+        label="final result",
+    )
     ok = rejects.ok
     parts = [
         out[ok].assign(candidate=name, party=party, pct=shares[column][ok]) for column, name, party in ANSWERS
@@ -249,36 +257,3 @@ def _share(values: pd.Series, rejects: Rejects, column: str) -> pd.Series:
     rejects.flag(bad, column, column + " " + text + " is not a number")
     rejects.flag((pct < 0) | (pct > 100), column, column + " " + text + " is outside 0-100")
     return pct
-
-
-def _senate_classes(out: pd.DataFrame, f: pd.DataFrame, rejects: Rejects, seats: SenateSeats) -> pd.Series:
-    """The Senate class of each Senate line (module docstring); flags the lines it cannot resolve."""
-    klass = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    dem, _ = parse_number(f["finalTwoPartyVSDemocratic"], missing=_MISSING)
-    rep, _ = parse_number(f["finalTwoPartyVSRepublican"], missing=_MISSING)
-    attached = pd.concat([dem, rep], axis=1).min(axis=1)
-    senate = (out["office"] == "senate") & rejects.ok
-    reasons = pd.Series("", index=out.index, dtype="str")
-    for index in out.index[senate]:
-        cycle, state = int(out.at[index, "cycle"]), out.at[index, "state"]
-        value, reason = seats.resolve(cycle, state)
-        if value is None and len(seats.races(cycle, state)) > 1 and not pd.isna(attached[index]):
-            found = [
-                k
-                for k in seats.races(cycle, state)
-                if (share := seats.loser_share(cycle, state, k)) is not None
-                and abs(share - attached[index]) <= RESULT_MATCH_TOLERANCE
-            ]
-            if len(found) == 1:
-                value = found[0]
-            else:
-                reason = (
-                    f"{reason}, and the attached final result {attached[index]:.2f} matches "
-                    f"{'none' if not found else 'several'} of them"
-                )
-        if value is None:
-            reasons[index] = reason
-        else:
-            klass[index] = value
-    rejects.flag(senate & (reasons != ""), "state", reasons)
-    return klass

@@ -21,6 +21,7 @@ from forecast_pipeline.loaders.base import (
 )
 from forecast_pipeline.loaders.economist import load_economist
 from forecast_pipeline.loaders.fte import load_fte
+from forecast_pipeline.loaders.raw_polls import RAW_POLLS_END_LAG_DAYS, load_raw_polls
 from forecast_pipeline.loaders.registry import (
     COMPANION_FILES,
     KNOWN_FILES,
@@ -29,6 +30,7 @@ from forecast_pipeline.loaders.registry import (
     load_known,
 )
 from forecast_pipeline.loaders.results import load_results
+from tests.unit.synthetic import senate_results_frame
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FORECAST_DATA_DIR", REPO.parent / "shared" / "data" / "raw"))
@@ -51,6 +53,7 @@ LEO = "upshot-leo-senate-model/senate_polls.csv"
 LEO_2010 = "upshot-leo-senate-model/senate_polls_2010.csv"
 STANFORD_AUX = "stanford-polling-errors/polls_auxiliary_dataset.tsv"
 STANFORD_MAIN = "stanford-polling-errors/polls_main_dataset.tsv"
+RAW_POLLS = "fivethirtyeight-data/pollster-ratings/2023/raw-polls.csv"
 # A LEO load's rows are the lines of the answers table beside the poll table (leo.py).
 ROWS_FILE = {
     LEO: "upshot-leo-senate-model/senate_poll_answers.csv",
@@ -75,6 +78,7 @@ EXPECTED = {
     LEO_2010: (3713, 3691, 22, 1795, "leo_polls_2010"),
     STANFORD_AUX: (10444, 9356, 1088, 9161, "stanford_auxiliary"),
     STANFORD_MAIN: (4221, 4215, 6, 4181, "stanford_main"),
+    RAW_POLLS: (11475, 7763, 3712, 5376, "raw_polls_538"),
 }
 
 
@@ -356,6 +360,108 @@ def test_senate_and_governor_results(loaded):
     assert g.accepted["stage"].isin(["general", "recall", "jungle primary", "runoff"]).all()
 
 
+@real
+def test_raw_polls_scope_and_rejections(loaded):
+    result = loaded[RAW_POLLS]
+    assert result.rejected.groupby(["kind", "field"]).size().to_dict() == {
+        ("out_of_scope", "location"): 7,  # Puerto Rico and the Virgin Islands
+        ("out_of_scope", "type_detail"): 76,  # Sen-O / Gov-O / Sen-OS
+        ("out_of_scope", "type_simple"): 3629,  # House-G and Pres-P
+    }
+    a = result.accepted
+    lines = a.groupby(["cycle", "office"])["line_no"].nunique()
+    assert (lines[(2016, "senate")], lines[(2014, "senate")], lines[(2014, "governor")]) == (265, 216, 226)
+    assert a.loc[a["office"] == "senate", "senate_class"].notna().all()
+    assert a["poll_id"].str.startswith("raw-").all() and a["question_id"].str.startswith("raw-q-").all()
+    assert (a["end_date"] - a["start_date"]).eq(pd.Timedelta(days=RAW_POLLS_END_LAG_DAYS)).all()
+    assert a["population"].isna().all() and a["created_at"].isna().all() and a["sponsor"].isna().all()
+    districts = a[a["district"].notna()]
+    assert districts["race_id"].str.fullmatch(r"\d{4}-president-(ME-[12]|NE-2)").all()
+    assert districts.groupby(["state", "district"])["line_no"].nunique().to_dict() == {
+        ("ME", 1): 12,
+        ("ME", 2): 14,
+        ("NE", 2): 6,
+    }
+    assert set(a.loc[a["stage"] == "runoff", "cycle"]) == {
+        2002,
+        2003,
+        2008,
+        2014,
+        2015,
+        2016,
+        2018,
+        2019,
+        2020,
+        2022,
+    }
+    # two Senate races in one state and cycle: each line goes to its own race
+    ok = a[(a["cycle"] == 2014) & (a["state"] == "OK") & (a["office"] == "senate")]
+    assert ok.groupby("race_id")["candidate"].agg(set).to_dict() == {
+        "2014-senate-OK-c2": {"Matt Silverstein", "James M. Inhofe"},
+        "2014-senate-OK-c3": {"Constance N. Johnson", "James Lankford"},
+    }
+
+
+@real
+def test_raw_polls_2016_new_hampshire_senate_line(loaded):
+    a = loaded[RAW_POLLS].accepted
+    line = a[a["line_no"] == 8222]  # Marist for NBC/WSJ, polldate 10/22/2016
+    assert line[["candidate", "party", "pct"]].values.tolist() == [
+        ["Maggie Hassan", "DEM", 47.0],
+        ["Kelly Ayotte", "REP", 48.0],
+    ]
+    first = line.iloc[0]
+    assert first[
+        [
+            "poll_id",
+            "question_id",
+            "pollster",
+            "state",
+            "senate_class",
+            "race_id",
+            "stage",
+            "cycle",
+            "sample_size",
+            "mode",
+        ]
+    ].tolist() == [
+        "raw-47539",
+        "raw-q-74357",
+        "Marist College",
+        "NH",
+        3,
+        "2016-senate-NH-c3",
+        "general",
+        2016,
+        768.0,
+        "Live Phone",
+    ]
+    assert first["start_date"] == pd.Timestamp("2016-10-22")
+    assert first["end_date"] == pd.Timestamp("2016-10-25")  # median field date + 3 days
+    assert pd.isna(first["partisan"]) and pd.isna(first["population"])
+
+
+@real
+def test_raw_polls_never_load_the_attached_result(loaded):
+    a = loaded[RAW_POLLS].accepted
+    with open(DATA / RAW_POLLS, newline="", encoding="utf-8") as fh:
+        source = pd.DataFrame(list(csv.DictReader(fh)))
+    source["line_no"] = source.index + 2  # no quoted newlines: one physical line per record
+    checked = 0
+    for i, cand in enumerate(("cand1", "cand2")):
+        answers = a.groupby("line_no").nth(i).set_index("line_no")
+        columns = [f"{cand}_name", f"{cand}_pct", f"{cand}_actual"]
+        merged = answers.join(source.set_index("line_no")[columns], how="inner")
+        assert len(merged) == answers.shape[0] and (merged["candidate"] == merged[f"{cand}_name"]).all()
+        poll = merged[f"{cand}_pct"].astype(float)
+        actual = merged[f"{cand}_actual"].astype(float)
+        assert (merged["pct"].astype(float) == poll).all(), cand
+        differs = poll != actual
+        assert not (merged.loc[differs, "pct"].astype(float) == actual[differs]).any(), cand
+        checked += int(differs.sum())
+    assert checked > 15000
+
+
 # ---------------------------------------------------------------- synthetic files
 
 OLD_HEADER = (
@@ -377,29 +483,29 @@ NEW_HEADER = (
 )
 
 
+OLD_DEFAULTS = {
+    "question_id": "1",
+    "poll_id": "10",
+    "cycle": "2020",
+    "state": "Pennsylvania",
+    "pollster": "Test Poll",
+    "sample_size": "800",
+    "population": "lv",
+    "methodology": "Online",
+    "office_type": "U.S. President",
+    "seat_number": "0",
+    "start_date": "10/1/20",
+    "end_date": "10/3/20",
+    "created_at": "10/4/20 09:30",
+    "stage": "general",
+    "answer": "Biden",
+    "candidate_party": "DEM",
+    "pct": "50",
+}
+
+
 def _old_row(**values) -> dict[str, str]:
-    row = dict.fromkeys(OLD_HEADER.split(","), "")
-    row.update(
-        question_id="1",
-        poll_id="10",
-        cycle="2020",
-        state="Pennsylvania",
-        pollster="Test Poll",
-        sample_size="800",
-        population="lv",
-        methodology="Online",
-        office_type="U.S. President",
-        seat_number="0",
-        start_date="10/1/20",
-        end_date="10/3/20",
-        created_at="10/4/20 09:30",
-        stage="general",
-        answer="Biden",
-        candidate_party="DEM",
-        pct="50",
-    )
-    row.update(values)
-    return row
+    return {**dict.fromkeys(OLD_HEADER.split(","), ""), **OLD_DEFAULTS, **values}
 
 
 def _write(path: Path, header: str, rows: list[dict[str, str]]) -> Path:
@@ -606,6 +712,135 @@ def test_results_synthetic(tmp_path):
     assert a["pct"].tolist() == [45.0, 5.0, 0.25]
     assert a["race_id"].eq("2018-senate-NY-c1").all()
     assert result.rejected[["line_no", "field"]].values.tolist() == [[4, "percent"]]
+
+
+RAW_POLLS_HEADER = (
+    "poll_id,question_id,race_id,year,race,location,type_simple,type_detail,pollster,pollster_rating_id,"
+    "methodology,partisan,polldate,samplesize,cand1_name,cand1_id,cand1_party,cand1_pct,cand2_name,cand2_id,"
+    "cand2_party,cand2_pct,cand3_pct,margin_poll,electiondate,cand1_actual,cand2_actual,margin_actual,error,"
+    "bias,rightcall,advancedplusminus,comment"
+)
+
+
+RAW_POLL_DEFAULTS = {
+    "poll_id": "1",
+    "question_id": "11",
+    "race_id": "100",
+    "year": "2016",
+    "location": "PA",
+    "type_simple": "Pres-G",
+    "type_detail": "Pres-G",
+    "pollster": "Test Poll",
+    "methodology": "Online",
+    "partisan": "D",
+    "polldate": "10/20/2016",
+    "samplesize": "800",
+    "cand1_name": "Hillary Rodham Clinton",
+    "cand1_party": "DEM",
+    "cand1_pct": "46",
+    "cand2_name": "Donald Trump",
+    "cand2_party": "REP",
+    "cand2_pct": "44",
+    "electiondate": "11/8/2016",
+    "cand1_actual": "47.46",
+    "cand2_actual": "48.18",
+}
+
+
+def _raw_poll_row(**values) -> dict[str, str]:
+    return {**dict.fromkeys(RAW_POLLS_HEADER.split(","), ""), **RAW_POLL_DEFAULTS, **values}
+
+
+def test_raw_polls_bad_lines_are_rejected_with_line_and_field(tmp_path):
+    rows = [
+        _raw_poll_row(),
+        _raw_poll_row(question_id="12", polldate="13/45/2016"),
+        _raw_poll_row(question_id="13", cand1_pct="150"),
+        _raw_poll_row(question_id="14", type_simple="House-G", type_detail="House-G", location="PA-7"),
+        _raw_poll_row(question_id="15", type_simple="Sen-G", type_detail="Sen-O", location="LA"),
+        _raw_poll_row(question_id="16", location="ZZ"),
+        _raw_poll_row(question_id="17", samplesize="n/a"),
+        _raw_poll_row(question_id="18", pollster=" "),
+        _raw_poll_row(question_id="19", location="M2", partisan="R", polldate="11/1/2016"),
+        _raw_poll_row(question_id="20", type_simple="Gov-G", type_detail="Gov-GR", location="US"),
+    ]
+    result = load_raw_polls(_write(tmp_path / "raw-polls.csv", RAW_POLLS_HEADER, rows), tmp_path)
+    assert result.layout == "raw_polls_538" and result.rows_read == 10
+    assert sorted(result.accepted["line_no"].unique()) == [2, 10]
+    rejected = result.rejected.set_index("line_no")
+    assert rejected[["kind", "field", "reason"]].to_dict("index") == {
+        3: {"kind": "invalid", "field": "polldate", "reason": "polldate '13/45/2016' is not a date"},
+        4: {"kind": "invalid", "field": "cand1_pct", "reason": "cand1_pct '150' is outside 0-100"},
+        5: {
+            "kind": "out_of_scope",
+            "field": "type_simple",
+            "reason": "type_simple 'House-G' is not a general election for president, Senate or governor "
+            "(House races and presidential primaries are not modelled)",
+        },
+        6: {
+            "kind": "out_of_scope",
+            "field": "type_detail",
+            "reason": "type_detail 'Sen-O' is an open (jungle / top-two) stage, not modelled",
+        },
+        7: {"kind": "invalid", "field": "location", "reason": "location 'ZZ' is not a known state"},
+        8: {"kind": "invalid", "field": "samplesize", "reason": "samplesize 'n/a' is not a number"},
+        9: {"kind": "invalid", "field": "pollster", "reason": "pollster is missing"},
+        11: {
+            "kind": "invalid",
+            "field": "location",
+            "reason": "location 'US' (national) is only valid for president",
+        },
+    }
+    assert '"cand1_pct": "150"' in rejected.loc[4, "raw"]
+    good = result.accepted.set_index(["line_no", "party"])
+    assert good.loc[(2, "DEM"), ["race_id", "candidate", "pct", "partisan"]].tolist() == [
+        "2016-president-PA",
+        "Hillary Rodham Clinton",
+        46.0,
+        "DEM",
+    ]
+    assert good.loc[(2, "REP"), "pct"] == 44.0  # the poll's 44, never the attached 48.18
+    assert good.loc[(10, "REP"), ["race_id", "district", "partisan", "start_date", "end_date"]].tolist() == [
+        "2016-president-ME-2",
+        2,
+        "REP",
+        pd.Timestamp("2016-11-01"),
+        pd.Timestamp("2016-11-04"),
+    ]
+
+
+def test_raw_polls_senate_class_from_names_then_attached_result(tmp_path):
+    results = senate_results_frame(
+        (2014, "OK", 2, False, [("Matt Silverstein", "DEM", 2800), ("Jim Inhofe", "REP", 7200)]),  # 28.0
+        (2014, "OK", 3, True, [("Connie Johnson", "DEM", 3000), ("James Lankford", "REP", 7000)]),  # 30.0
+    )
+    senate = {"type_simple": "Sen-G", "type_detail": "Sen-G", "location": "OK", "year": "2014"}
+    rows = [
+        _raw_poll_row(**senate, cand1_name="Connie Johnson", cand2_name="James Lankford"),
+        _raw_poll_row(
+            **senate,
+            question_id="12",
+            cand1_name="Dem",
+            cand2_name="Rep",
+            cand1_actual="28",
+            cand2_actual="72",
+        ),
+        _raw_poll_row(
+            **senate,
+            question_id="13",
+            cand1_name="Dem",
+            cand2_name="Rep",
+            cand1_actual="40",
+            cand2_actual="60",
+        ),
+    ]
+    result = load_raw_polls(_write(tmp_path / "raw-polls.csv", RAW_POLLS_HEADER, rows), tmp_path, results)
+    assert result.accepted.groupby("line_no")["race_id"].first().to_dict() == {
+        2: "2014-senate-OK-c3",  # by the candidates' names
+        3: "2014-senate-OK-c2",  # by the attached result: 28 / (28 + 72) = 28.0
+    }
+    bad = result.rejected.set_index("line_no")
+    assert bad.loc[4, "field"] == "location" and "matches none of them" in bad.loc[4, "reason"]
 
 
 # ---------------------------------------------------------------- fetch

@@ -13,12 +13,12 @@ import pytest
 from forecast_pipeline.loaders.base import (
     POLL_ANSWER_COLUMNS,
     REJECT_COLUMNS,
-    RESULT_COLUMNS,
     UnknownLayoutError,
 )
 from forecast_pipeline.loaders.leo import answers_path, load_leo
 from forecast_pipeline.loaders.registry import RESULT_FILES, detect_layout, load_file, load_known
 from forecast_pipeline.loaders.stanford import load_stanford
+from tests.unit.synthetic import senate_results_frame
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FORECAST_DATA_DIR", REPO.parent / "shared" / "data" / "raw"))
@@ -64,7 +64,7 @@ def loaded():
 
 
 @pytest.fixture(scope="module")
-def senate_results(loaded):
+def senatesenate_results_frame(loaded):
     return loaded["fivethirtyeight-election-results/election_results_senate.csv"].accepted
 
 
@@ -308,7 +308,7 @@ def test_leo_rejects(loaded):
 
 
 @real
-def test_leo_without_results():
+def test_leo_withoutsenate_results_frame():
     main = load_leo(DATA / LEO, DATA)
     assert main.accepted["party"].isna().all() and main.accepted["senate_class"].notna().all()
     assert _row(main.accepted, line_no=1241)["race_id"] == "2012-senate-CT-c3"  # the slug, unchecked
@@ -490,34 +490,7 @@ STANFORD_HEADER = (
 )
 
 
-def _results(*races: tuple) -> pd.DataFrame:
-    """RESULT_COLUMNS rows: (cycle, state, class, special, [(candidate, party, votes), ...])."""
-    rows = []
-    for cycle, state, klass, special, candidates in races:
-        for name, party, votes in candidates:
-            rows.append(
-                {
-                    "source": "r.csv",
-                    "line_no": len(rows) + 2,
-                    "cycle": cycle,
-                    "office": "senate",
-                    "state": state,
-                    "district": pd.NA,
-                    "senate_class": klass,
-                    "race_id": f"{cycle}-senate-{state}-c{klass}",
-                    "special": special,
-                    "stage": "general",
-                    "candidate": name,
-                    "party": party,
-                    "votes": votes,
-                    "pct": None,
-                    "winner": None,
-                }
-            )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
-
-
-MS_2008 = _results(
+MS_2008 = senate_results_frame(
     (2008, "MS", 2, False, [("Thad Cochran", "REP", 766111), ("Erik R. Fleming", "DEM", 480915)]),
     (2008, "MS", 1, True, [("Roger F. Wicker", "REP", 683409), ("Ronnie Musgrove", "DEM", 560064)]),
     (2008, "AL", 2, False, [("Jeff Sessions", "REP", 1305383), ("Vivian Davis Figures", "DEM", 752391)]),
