@@ -18,6 +18,7 @@ import argparse
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +101,8 @@ def emit(out: dict, horizon: dict, path: str | None) -> None:
     """Print the scores as one JSON line; with ``path``, also write them with the per-race table."""
     print(json.dumps(out, default=str))
     if path:
+        # a fit takes minutes: a missing output folder must not lose it at the last step
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w") as fh:
             json.dump({**out, "races": horizon["races"]}, fh, indent=1, default=str)
 
