@@ -33,6 +33,16 @@ mutation Launch($params: ExecutionParams!) {
   }
 }"""
 
+FAILURES = """
+query Failures($runId: ID!) {
+  logsForRun(runId: $runId) {
+    ... on EventConnection { events { __typename
+      ... on ExecutionStepFailureEvent { stepKey error { message } }
+      ... on RunFailureEvent { message }
+      ... on AssetCheckEvaluationEvent { evaluation { checkName success description } } } }
+  }
+}"""
+
 RUN = """
 query Run($runId: ID!) {
   runOrError(runId: $runId) {
@@ -220,8 +230,22 @@ def _launch_and_wait(
             break
         assert time.monotonic() < deadline, f"run {run_id} still {status}"
         time.sleep(2)
-    assert status == "SUCCESS", f"run {run_id}: {status}"
+    assert status == "SUCCESS", f"run {run_id}: {status}: {_failures(base, run_id)}"
     return run_id
+
+
+def _failures(base: str, run_id: str) -> list[str]:
+    """What the run's failure events say, so a failed run names its step and error in the test output."""
+    events = _graphql(base, FAILURES, {"runId": run_id})["logsForRun"].get("events", [])
+    out = []
+    for e in events:
+        if e["__typename"] == "ExecutionStepFailureEvent":
+            out.append(f"{e['stepKey']}: {(e.get('error') or {}).get('message', '')[:2000]}")
+        elif e["__typename"] == "RunFailureEvent":
+            out.append(e.get("message", ""))
+        elif e["__typename"] == "AssetCheckEvaluationEvent" and not e["evaluation"]["success"]:
+            out.append(f"check {e['evaluation']['checkName']}: {e['evaluation']['description']}")
+    return out
 
 
 def test_materialize_from_the_webserver(dagster_dev):
@@ -284,9 +308,13 @@ query Steps($runId: ID!) {
 # Launchpad (the `target` resource is configured at launch, so the posterior IO manager sees it too),
 # and every step in the run's own process (the default starts a process per step, and each one
 # imports the code location and PyMC again: about 12 s each on the shared 2-core machine).
+# The gate is loosened so this checks the published path, not convergence (tests/faults does that):
+# at 300 draws the slowest of all parameters of the 2020 governor fit had bulk ESS 31-142 and r-hat
+# 1.034-1.061 over six fresh compiles (the draws depend on PyTensor's compiled graph, which differs
+# with Python's hash seed); a threshold of 50 failed one CI run.
 SHORT_FIT = {
     "execution": {"config": {"in_process": {}}},
-    "resources": {"target": {"config": {"draws": 300, "tune": 300, "max_rhat": 1.1, "min_ess_bulk": 50}}},
+    "resources": {"target": {"config": {"draws": 300, "tune": 300, "max_rhat": 1.15, "min_ess_bulk": 15}}},
 }
 
 
