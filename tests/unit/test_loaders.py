@@ -504,8 +504,13 @@ OLD_DEFAULTS = {
 }
 
 
+def _csv_row(header: str, defaults: dict[str, str], **values) -> dict[str, str]:
+    """One CSV row of ``header``: blank fields, then the defaults, then ``values``."""
+    return {**dict.fromkeys(header.split(","), ""), **defaults, **values}
+
+
 def _old_row(**values) -> dict[str, str]:
-    return {**dict.fromkeys(OLD_HEADER.split(","), ""), **OLD_DEFAULTS, **values}
+    return _csv_row(OLD_HEADER, OLD_DEFAULTS, **values)
 
 
 def _write(path: Path, header: str, rows: list[dict[str, str]]) -> Path:
@@ -748,7 +753,7 @@ RAW_POLL_DEFAULTS = {
 
 
 def _raw_poll_row(**values) -> dict[str, str]:
-    return {**dict.fromkeys(RAW_POLLS_HEADER.split(","), ""), **RAW_POLL_DEFAULTS, **values}
+    return _csv_row(RAW_POLLS_HEADER, RAW_POLL_DEFAULTS, **values)
 
 
 def test_raw_polls_bad_lines_are_rejected_with_line_and_field(tmp_path):
