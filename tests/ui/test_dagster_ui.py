@@ -310,8 +310,8 @@ query Steps($runId: ID!) {
 # imports the code location and PyMC again: about 12 s each on the shared 2-core machine).
 # The gate is loosened so this checks the published path, not convergence (tests/faults does that):
 # at 300 draws the slowest of all parameters of the 2020 governor fit had bulk ESS 31-142 and r-hat
-# 1.034-1.061 over repeated runs with the same seed (README, "Sampler": draws are not always
-# bit-identical between processes); a threshold of 50 failed one CI run.
+# 1.034-1.061 over repeated runs with the same seed (README, "Sampler": draws depend on the compile
+# cache); a threshold of 50 failed one CI run.
 SHORT_FIT = {
     "execution": {"config": {"in_process": {}}},
     "resources": {"target": {"config": {"draws": 300, "tune": 300, "max_rhat": 1.15, "min_ess_bulk": 15}}},
