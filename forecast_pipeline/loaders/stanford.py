@@ -45,6 +45,14 @@ Conventions:
   a state's 2008 Senate polls that matches neither race, so those lines are rejected as ambiguous
   (field ``state``). Races count at any results stage, so Louisiana's jungle primaries and runoffs and
   Georgia's 2000 special (a jungle primary in the results) are single races and resolve.
+* Attached result check: a race whose ``finalTwoPartyVSDemocratic`` (median over its lines) differs from the certified
+  Democratic share of the Democratic and Republican votes of its race (from ``results``) by more than
+  ``ATTACHED_RESULT_TOLERANCE`` points is rejected on that field. The file swaps the parties of whole
+  races (2006 New York governor: Spitzer at 24% against Faso at 69% in every poll, with the result
+  attached as 29.7 / 70.3; 2010 Alaska governor), and where an independent finished in the top two
+  (2010 Maine, Rhode Island and Colorado governors, 2006 Connecticut Senate) its "democratic" and
+  "republican" columns are the two leaders, not the two parties. Races with no certified result are
+  not checked.
 """
 
 from __future__ import annotations
@@ -235,6 +243,35 @@ def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame 
         field="state",
         label="final result",
     )
+    certified = _certified_dem_share(results)
+    cert = pd.Series(
+        [
+            certified.get((c, o, st, None if o != "senate" or pd.isna(k) else int(k)), np.nan)
+            if ok_line and not pd.isna(c)
+            else np.nan
+            for c, o, st, k, ok_line in zip(
+                out["cycle"], out["office"], out["state"], out["senate_class"], rejects.ok, strict=True
+            )
+        ],
+        index=out.index,
+    )
+    # by race (the median over its lines): the auxiliary file attaches slightly different values to
+    # different polls of one race (2006 Michigan governor: 53.8 to 54.9)
+    race = [out["cycle"], out["office"], out["state"], out["senate_class"].fillna(0)]
+    attached = dem.where(rejects.ok).groupby(race, dropna=False).transform("median")
+    rejects.flag(
+        (attached - cert).abs() > ATTACHED_RESULT_TOLERANCE,
+        "finalTwoPartyVSDemocratic",
+        "finalTwoPartyVSDemocratic "
+        + quoted(f["finalTwoPartyVSDemocratic"])
+        + " (its race's median "
+        + attached.round(1).astype("str")
+        + ") differs from the certified Democratic two-party share "
+        + cert.round(1).astype("str")
+        + " of the race by more than "
+        + str(ATTACHED_RESULT_TOLERANCE)
+        + " points (parties swapped, or a candidate of neither party in the top two)",
+    )
     ok = rejects.ok
     parts = [
         out[ok].assign(candidate=name, party=party, pct=shares[column][ok]) for column, name, party in ANSWERS
@@ -248,6 +285,34 @@ def load_stanford(path: Path | str, data_dir: Path | str, results: pd.DataFrame 
         )
     ]
     return LoadResult(table.source, layout, table.rows_read, typed_polls(accepted), rejects.frame())
+
+
+ATTACHED_RESULT_TOLERANCE = 3.0  # percentage points: some attached results are 2-3 points off the count
+
+
+def _certified_dem_share(results: pd.DataFrame | None) -> dict:
+    """(cycle, office, state, Senate class or None) -> the certified Democratic share (percent) of the
+    Democratic and Republican votes of the November general (or the jungle primary of a state with
+    no general)."""
+    if results is None or results.empty:
+        return {}
+    r = results[results["district"].isna() & results["party"].isin(["DEM", "REP"]) & results["votes"].notna()]
+    general = r[r["stage"] == "general"]
+    jungle = r[(r["stage"] == "jungle primary") & ~r["race_id"].isin(general["race_id"])]
+    r = pd.concat([general, jungle])
+    votes = r.pivot_table(index="race_id", columns="party", values="votes", aggfunc="sum")
+    if not {"DEM", "REP"} <= set(votes.columns):
+        return {}
+    share = (100 * votes["DEM"] / (votes["DEM"] + votes["REP"])).dropna()
+    first = r.drop_duplicates("race_id").set_index("race_id")
+    out = {}
+    for race_id, value in share.items():
+        row = first.loc[race_id]
+        klass = (
+            None if row["office"] != "senate" or pd.isna(row["senate_class"]) else int(row["senate_class"])
+        )
+        out[(int(row["cycle"]), str(row["office"]), str(row["state"]), klass)] = float(value)
+    return out
 
 
 def _share(values: pd.Series, rejects: Rejects, column: str) -> pd.Series:

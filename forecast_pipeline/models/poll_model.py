@@ -73,7 +73,10 @@ MODEL_TYPE = "state_poll_rw"
 # and the fundamentals' error is normal again by default (structure.PRIOR_NU).
 # 2.4.0: the presidential leans' prior correlation is w K + (1 - w) I with w fitted on earlier cycles'
 # lean changes (similarity.lean_change_weight), not the similarity kernel K alone.
-MODEL_VERSION = "2.4.0"
+# 2.5.0: the model is unchanged, its polling-error scale is not: the history of past misses counts only
+# races whose two leaders were a Democrat and a Republican, and the Stanford file's races whose parties
+# are swapped are rejected at loading (governor race scale 0.20 -> 0.13 logit, Senate 0.15 -> 0.14).
+MODEL_VERSION = "2.5.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference

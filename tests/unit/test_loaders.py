@@ -76,8 +76,8 @@ EXPECTED = {
     ECON_2016: (3168, 2211, 957, 1804, "economist_2016"),
     LEO: (10493, 10424, 69, 4914, "leo_polls"),
     LEO_2010: (3713, 3691, 22, 1795, "leo_polls_2010"),
-    STANFORD_AUX: (10444, 9356, 1088, 9161, "stanford_auxiliary"),
-    STANFORD_MAIN: (4221, 4215, 6, 4181, "stanford_main"),
+    STANFORD_AUX: (10444, 9101, 1343, 8909, "stanford_auxiliary"),
+    STANFORD_MAIN: (4221, 4100, 121, 4066, "stanford_main"),
     RAW_POLLS: (11475, 7763, 3712, 5376, "raw_polls_538"),
 }
 

@@ -37,8 +37,8 @@ ROWS_FILE = {LEO: LEO_ANSWERS, LEO_2010: LEO_2010_ANSWERS, AUX: AUX, MAIN: MAIN}
 EXPECTED = {
     LEO: (10493, 10424, 69, 4914, "leo_polls"),
     LEO_2010: (3713, 3691, 22, 1795, "leo_polls_2010"),
-    AUX: (10444, 9356, 1088, 9161, "stanford_auxiliary"),
-    MAIN: (4221, 4215, 6, 4181, "stanford_main"),
+    AUX: (10444, 9101, 1343, 8909, "stanford_auxiliary"),
+    MAIN: (4221, 4100, 121, 4066, "stanford_main"),
 }
 ANSWER_COLUMNS = [
     "line_no",
@@ -146,8 +146,10 @@ def test_stanford_by_cycle_match_coverage(loaded):
     aux = loaded[AUX]
     lines = aux.accepted.drop_duplicates("line_no").groupby(["cycle", "office"]).size()
     polls = aux.accepted.groupby(["cycle", "office"])["poll_id"].nunique()
-    assert lines[(2010, "governor")] == polls[(2010, "governor")] == 687
-    assert lines[(2012, "senate")] == 783 and lines[(2006, "governor")] == 581
+    # 2010 governor: 687 lines less AK (parties swapped), ME and RI (an independent in the top two) and
+    # OR (attached results disagree with each other); 2006: 581 less NY (swapped) and MI (mixed)
+    assert lines[(2010, "governor")] == polls[(2010, "governor")] == 624
+    assert lines[(2012, "senate")] == 783 and lines[(2006, "governor")] == 518
     # 2008 Senate: 1,175 lines = 853 accepted + 281 exact copies (the 2008 block appears twice, once with
     # a trailing blank after the pollster) + 41 Mississippi/Wyoming lines whose race is ambiguous
     assert lines[(2008, "senate")] == 853 and polls[(2008, "senate")] == 820
@@ -418,7 +420,17 @@ def test_stanford_rejects_and_duplicates(loaded):
         "MS has 2 Senate races in 2008 (classes [1, 2]) and the source names no candidates, and the attached "
         "final result 43.96 matches none of them"
     )
-    assert aux.rejected["field"].value_counts().to_dict() == {"pollName": 1047, "state": 41}
+    assert aux.rejected["field"].value_counts().to_dict() == {
+        "pollName": 1047,
+        "finalTwoPartyVSDemocratic": 255,
+        "state": 41,
+    }
+    # 2006 NY governor: the file swaps the parties (Spitzer at 24%), caught against the certified result
+    raw = aux.rejected["raw"].map(json.loads)
+    ny = aux.rejected[raw.map(lambda r: (r["election"], r["year"], r["state"]) == ("Gov", "2006", "NY"))]
+    assert len(ny) == 11 and ny["field"].eq("finalTwoPartyVSDemocratic").all()
+    assert ny["reason"].str.contains("its race's median 29.7").all()
+    assert ny["reason"].str.contains("differs from the certified Democratic two-party share 70.8").all()
     # an LV and an RV version of one poll share the poll id
     versions = aux.accepted[
         (aux.accepted["state"] == "AZ")
@@ -636,19 +648,53 @@ def _stanford_row(**values) -> str:
     return "\t".join(row.values())
 
 
+# Sessions 1,305,383 v Figures 752,391 (MS_2008): the Democrat's two-party share 36.56
+AL_RESULT = {"finalTwoPartyVSDemocratic": "36.56", "finalTwoPartyVSRepublican": "63.44"}
+
+
+def test_stanford_rejects_a_race_whose_attached_result_contradicts_the_certified_one(tmp_path):
+    """The file swaps the parties of some races (2006 New York governor): the attached result then
+    mirrors the certified one, and every line of the race is rejected on that field."""
+    swapped = {"finalTwoPartyVSDemocratic": "63.44", "finalTwoPartyVSRepublican": "36.56"}
+    lines = [
+        _stanford_row(state="AL", democratic="60", republican="35", **swapped),
+        _stanford_row(state="AL", democratic="58", republican="37", endDate="2008-10-25", **swapped),
+        _stanford_row(state="AL", endDate="2008-10-26", finalTwoPartyVSDemocratic="38.0"),  # 1.4 off: kept
+        _stanford_row(election="Pres", state="AL", **swapped),  # no certified presidential result: kept
+    ]
+    path = tmp_path / "polls_auxiliary_dataset.tsv"
+    path.write_text(STANFORD_HEADER + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    swapped_race = load_file(path, tmp_path, results=MS_2008)
+    rejected = swapped_race.rejected.set_index("line_no")
+    # the race's median attached value is 63.44 (two lines of three), so all three lines go
+    assert sorted(rejected.index) == [2, 3, 4]
+    assert rejected.loc[2, ["field", "reason"]].tolist() == [
+        "finalTwoPartyVSDemocratic",
+        "finalTwoPartyVSDemocratic '63.44' (its race's median 63.4) differs from the certified Democratic "
+        "two-party share 36.6 of the race by more than 3.0 points (parties swapped, or a candidate of "
+        "neither party in the top two)",
+    ]
+    assert swapped_race.accepted["line_no"].unique().tolist() == [5]
+
+    path.write_text(STANFORD_HEADER + "\n" + "\n".join(lines[2:]) + "\n", encoding="utf-8")
+    agreeing = load_file(path, tmp_path, results=MS_2008)
+    assert agreeing.rejected.empty and agreeing.accepted["line_no"].unique().tolist() == [2, 3]
+
+
 def test_stanford_synthetic(tmp_path):
     lines = [
         _stanford_row(),  # MS special by its result
         _stanford_row(finalTwoPartyVSDemocratic="38.56", finalTwoPartyVSRepublican="61.44"),  # MS regular
         _stanford_row(finalTwoPartyVSDemocratic="50", finalTwoPartyVSRepublican="50"),  # matches none
-        _stanford_row(state="AL", democratic="4x", pollName="Bad (R)"),
-        _stanford_row(state="AL", republican="101"),
+        _stanford_row(state="AL", democratic="4x", pollName="Bad (R)", **AL_RESULT),
+        _stanford_row(state="AL", republican="101", **AL_RESULT),
         _stanford_row(
             state="AL",
             pollName="Rasmussen (R-NRSC)",
             startDate="10/18/08",
             populationType="Likely Voters",
             Mode="Automated Phone",
+            **AL_RESULT,
         ),
         _stanford_row(
             state="AL",
@@ -656,6 +702,7 @@ def test_stanford_synthetic(tmp_path):
             startDate="10/18/08",
             populationType="Likely Voters",
             Mode="Automated Phone",
+            **AL_RESULT,
         ),  # a copy
         _stanford_row(election="Gov", state="ZZ"),
         _stanford_row(election="Pres", state="AL", populationType="AV", numberOfRespondents="NA"),
