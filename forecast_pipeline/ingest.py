@@ -1,7 +1,8 @@
 """Load source files into PostgreSQL: raw rows with provenance, rejects with reasons, then core.
 
-Idempotent by content: a file whose sha256 was already loaded is skipped; a changed file replaces
-its previous raw rows in the same transaction that records the new load.
+Idempotent by content: a file whose sha256 was already loaded by this ``LOADER_VERSION`` is skipped; a
+changed file (or one loaded by another loader version) replaces its previous raw rows in the same
+transaction that records the new load.
 """
 
 from __future__ import annotations
@@ -98,14 +99,20 @@ def _copy(conn: sa.Connection, table: str, frame: pd.DataFrame, columns: list[st
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buf)
 
 
+# Bump when a loader's output changes for the same file: files loaded by another version are loaded
+# again. "2": the Stanford loader rejects races whose attached result contradicts the certified one.
+LOADER_VERSION = "2"
+
+
 def _already_loaded(conn: sa.Connection, source: str, sha: str) -> dict | None:
     row = (
         conn.execute(
             sa.text(
                 "SELECT layout, rows_read, rows_loaded, rows_rejected, answer_rows FROM ops.load_runs "
-                "WHERE source = :s AND sha256 = :h AND status = 'loaded' ORDER BY load_id DESC LIMIT 1"
+                "WHERE source = :s AND sha256 = :h AND status = 'loaded' AND loader_version = :v "
+                "ORDER BY load_id DESC LIMIT 1"
             ),
-            {"s": source, "h": sha},
+            {"s": source, "h": sha, "v": LOADER_VERSION},
         )
         .mappings()
         .first()
@@ -124,9 +131,11 @@ def store(conn: sa.Connection, result: LoadResult, sha: str) -> int:
     load_id = conn.execute(
         sa.text(
             "INSERT INTO ops.load_runs (source, layout, sha256, rows_read, rows_loaded, rows_rejected,"
-            " answer_rows, status) VALUES (:s, :l, :h, :r, :ok, :bad, :n, 'running') RETURNING load_id"
+            " answer_rows, status, loader_version)"
+            " VALUES (:s, :l, :h, :r, :ok, :bad, :n, 'running', :v) RETURNING load_id"
         ),
         {
+            "v": LOADER_VERSION,
             "s": result.source,
             "l": result.layout,
             "h": sha,
@@ -167,10 +176,10 @@ def store_failure(conn: sa.Connection, source: str, sha: str, error: str) -> int
     return conn.execute(
         sa.text(
             "INSERT INTO ops.load_runs (source, layout, sha256, rows_read, rows_loaded, rows_rejected,"
-            " answer_rows, status, error, finished_at) VALUES (:s, 'unknown', :h, 0, 0, 0, 0, 'failed', :e,"
-            " now()) RETURNING load_id"
+            " answer_rows, status, error, finished_at, loader_version)"
+            " VALUES (:s, 'unknown', :h, 0, 0, 0, 0, 'failed', :e, now(), :v) RETURNING load_id"
         ),
-        {"s": source, "h": sha, "e": error},
+        {"s": source, "h": sha, "e": error, "v": LOADER_VERSION},
     ).scalar_one()
 
 

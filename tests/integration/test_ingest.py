@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import sqlalchemy as sa
 
-from forecast_pipeline.ingest import load_files
+from forecast_pipeline.ingest import LOADER_VERSION, load_files
 from forecast_pipeline.loaders.registry import KNOWN_FILES
 
 
@@ -130,4 +130,27 @@ def test_changed_file_replaces_its_rows(fresh_engine, data_dir, tmp_path):
         == 300
     )
     assert _count(fresh_engine, "SELECT count(*) FROM ops.load_runs") == 2
+    shutil.rmtree(tmp_path / "simonw-fivethirtyeight-polls")
+
+
+def test_a_load_by_an_older_loader_version_is_loaded_again(fresh_engine, data_dir, tmp_path):
+    """A database loaded before a loader fix gets the fix: the same file content is loaded again when
+    its recorded load came from another loader version (NULL: before versions were recorded)."""
+    name = "simonw-fivethirtyeight-polls/president_polls.csv"
+    (tmp_path / "simonw-fivethirtyeight-polls").mkdir()
+    lines = (data_dir / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / name).write_text("".join(lines[:101]), encoding="utf-8")
+    assert load_files(fresh_engine, tmp_path, [name])[0].status == "loaded"
+    assert load_files(fresh_engine, tmp_path, [name])[0].status == "unchanged"
+    with fresh_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE ops.load_runs SET loader_version = NULL"))
+    again = load_files(fresh_engine, tmp_path, [name])
+    assert again[0].status == "loaded" and again[0].rows_read == 100
+    # the older load's rows were replaced, not added to
+    assert (
+        _count(fresh_engine, "SELECT count(DISTINCT line_no) FROM raw.poll_answers") == again[0].rows_loaded
+    )
+    versions = f"SELECT count(*) FROM ops.load_runs WHERE loader_version = '{LOADER_VERSION}'"
+    assert _count(fresh_engine, versions) == 1
+    assert load_files(fresh_engine, tmp_path, [name])[0].status == "unchanged"
     shutil.rmtree(tmp_path / "simonw-fivethirtyeight-polls")
