@@ -7,8 +7,8 @@ logit(certified Dem two-party share) - logit(sample-size weighted poll average).
 leading finishers were a Democrat and a Republican count: where an independent or third-party
 candidate finished first or second (Lieberman 2006, Chafee 2010, Murkowski's 2010 write-in, King
 2012, Ventura 1998), the Democrat's share of the Democratic and Republican votes is not what the polls
-measured, and those races alone had been inflating the governor scale by half (0.19-0.21 -> 0.13-0.14
-logit with them and a mislabelled source race left out). The errors of one
+measured. (Together with the Stanford races whose parties are swapped, which its loader now rejects,
+they had put the governor race scale at 0.19-0.21 logit instead of 0.13.) The errors of one
 (cycle, office) are split into their mean (the error every race shared: the national polling miss)
 and the race residuals. The sampling variance of each average is subtracted from the residual
 variance (it is already in the model's likelihood), so what remains is the systematic part.
@@ -70,17 +70,11 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     return out.reset_index()[["race_id", "state", "error", "sampling_var"]]
 
 
-_TOP_TWO_SQL = sa.text(
-    """
+_TOP_TWO = """
     WITH votes AS (
         SELECT r.race_id, k.party, sum(x.votes) AS votes
-        FROM core.results x
-        JOIN core.races r USING (race_id)
-        JOIN core.candidates k USING (candidate_id)
-        WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL AND x.votes IS NOT NULL
-          AND (x.stage = 'general'
-               OR (x.stage = 'jungle primary' AND NOT EXISTS (
-                       SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
+        {november}
+          AND x.votes IS NOT NULL
         GROUP BY r.race_id, x.candidate_id, k.party
     ), ranked AS (
         SELECT race_id, party, row_number() OVER (PARTITION BY race_id ORDER BY votes DESC) AS place
@@ -89,14 +83,17 @@ _TOP_TWO_SQL = sa.text(
     SELECT race_id FROM ranked WHERE place <= 2
     GROUP BY race_id
     HAVING count(*) FILTER (WHERE party = 'DEM') = 1 AND count(*) FILTER (WHERE party = 'REP') = 1
-    """
-)
+"""
 
 
 def dem_rep_top_two(engine: sa.Engine, cycle: int, office: str) -> set[str]:
-    """The races of (cycle, office) whose two leading candidates were one Democrat and one Republican."""
+    """The races of (cycle, office) whose two leading candidates were one Democrat and one Republican,
+    in the same deciding election ``two_party_results`` reads."""
+    from forecast_pipeline.model_input import NOVEMBER_RESULTS_SQL
+
+    query = sa.text(_TOP_TWO.format(november=NOVEMBER_RESULTS_SQL))
     with engine.connect() as conn:
-        return {r[0] for r in conn.execute(_TOP_TWO_SQL, {"cycle": cycle, "office": office})}
+        return {r[0] for r in conn.execute(query, {"cycle": cycle, "office": office})}
 
 
 @lru_cache(maxsize=64)

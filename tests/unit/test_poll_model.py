@@ -323,8 +323,8 @@ def test_unpolled_race_falls_back_to_prior(fitted, campaign):
     lo, hi = sorted((0.0, swing))
     assert lo - 0.03 <= shift[UNPOLLED] <= hi + 0.03
     # ... with prior-sized uncertainty and wider than any polled race. The polled races inform the
-    # shared national part of the prior (sd 0.128 logit here), not the race's own part, so most of the
-    # prior sd stays (0.0955 in one CI run, 0.10-0.11 usually; a fixed 0.1 floor failed that run).
+    # shared national part of the prior, not the race's own part, so most of its prior sd (0.128 logit
+    # here) stays (0.0955 in one CI run, 0.10-0.11 usually; a fixed 0.1 floor failed that run).
     sd = logit_draws.std(axis=0)
     prior = fitted["prior"]["election_day_share"].values.reshape(-1, share.sizes["race"])
     prior_sd = _logit(prior).std(axis=0)
