@@ -41,10 +41,14 @@ _POLLS_SQL = sa.text(
     """
 )
 
-# The result lines (x, with race r and candidate k) of the state-level races of one cycle and office
-# that decided them: the November general, which is a jungle primary where the state holds one in
-# November (a December runoff is never the outcome). Shared by every query of certified results.
-NOVEMBER_RESULTS_SQL = """
+# Two-party results by state-level race for one cycle and office: the November general, which is a
+# jungle primary where the state holds one in November (a December runoff is never the outcome).
+# Party totals, so a jungle race with two Republicans counts both.
+_RESULTS_SQL = sa.text(
+    """
+    SELECT r.race_id, r.state,
+           sum(x.votes) FILTER (WHERE k.party = 'DEM') AS dem_votes,
+           sum(x.votes) FILTER (WHERE k.party = 'REP') AS rep_votes
     FROM core.results x
     JOIN core.races r USING (race_id)
     JOIN core.candidates k USING (candidate_id)
@@ -52,17 +56,6 @@ NOVEMBER_RESULTS_SQL = """
       AND (x.stage = 'general'
            OR (x.stage = 'jungle primary' AND NOT EXISTS (
                    SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
-"""
-
-# Two-party results by race. Party totals, so a jungle race with two Republicans counts both.
-_RESULTS_SQL = sa.text(
-    """
-    SELECT r.race_id, r.state,
-           sum(x.votes) FILTER (WHERE k.party = 'DEM') AS dem_votes,
-           sum(x.votes) FILTER (WHERE k.party = 'REP') AS rep_votes
-    """
-    + NOVEMBER_RESULTS_SQL
-    + """
     GROUP BY r.race_id, r.state
     """
 )

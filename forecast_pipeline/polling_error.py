@@ -70,11 +70,19 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     return out.reset_index()[["race_id", "state", "error", "sampling_var"]]
 
 
-_TOP_TWO = """
+# The same deciding-election rule as model_input._RESULTS_SQL (general, else a November jungle
+# primary), written out again because every statement must be one literal (tests/unit/test_sql_binding).
+_TOP_TWO_SQL = sa.text(
+    """
     WITH votes AS (
         SELECT r.race_id, k.party, sum(x.votes) AS votes
-        {november}
-          AND x.votes IS NOT NULL
+        FROM core.results x
+        JOIN core.races r USING (race_id)
+        JOIN core.candidates k USING (candidate_id)
+        WHERE r.cycle = :cycle AND r.office = :office AND r.district IS NULL AND x.votes IS NOT NULL
+          AND (x.stage = 'general'
+               OR (x.stage = 'jungle primary' AND NOT EXISTS (
+                       SELECT 1 FROM core.results g WHERE g.race_id = x.race_id AND g.stage = 'general')))
         GROUP BY r.race_id, x.candidate_id, k.party
     ), ranked AS (
         SELECT race_id, party, row_number() OVER (PARTITION BY race_id ORDER BY votes DESC) AS place
@@ -83,17 +91,14 @@ _TOP_TWO = """
     SELECT race_id FROM ranked WHERE place <= 2
     GROUP BY race_id
     HAVING count(*) FILTER (WHERE party = 'DEM') = 1 AND count(*) FILTER (WHERE party = 'REP') = 1
-"""
+    """
+)
 
 
 def dem_rep_top_two(engine: sa.Engine, cycle: int, office: str) -> set[str]:
-    """The races of (cycle, office) whose two leading candidates were one Democrat and one Republican,
-    in the same deciding election ``two_party_results`` reads."""
-    from forecast_pipeline.model_input import NOVEMBER_RESULTS_SQL
-
-    query = sa.text(_TOP_TWO.format(november=NOVEMBER_RESULTS_SQL))
+    """The races of (cycle, office) whose two leading candidates were one Democrat and one Republican."""
     with engine.connect() as conn:
-        return {r[0] for r in conn.execute(query, {"cycle": cycle, "office": office})}
+        return {r[0] for r in conn.execute(_TOP_TWO_SQL, {"cycle": cycle, "office": office})}
 
 
 @lru_cache(maxsize=64)
