@@ -204,14 +204,22 @@ def seat_history(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TERM_YEARS = {"senate": 6, "governor": 4}
+
+
 def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
     """Adds seat_party (+1 D, -1 R, 0 unknown/other) and incumbent_running (+1/-1/0) from the
-    previous election of the same seat (names and parties only, known before the election)."""
+    previous election of the same seat (names and parties only, known before the election); a previous
+    election more than a term (``TERM_YEARS``) back counts as unknown."""
     seats = seats.sort_values("cycle").copy()
     seat_party, inc_run, prev_share, prev_cycle = [], [], [], []
     last: dict[str, pd.Series] = {}
     for _, r in seats.iterrows():
         prev = last.get(r["seat"])
+        if prev is not None and r["cycle"] - prev["cycle"] > TERM_YEARS.get(r["office"], 6):
+            # the seat's last election is missing (a race the results loader rejected as a partial
+            # count, such as 2010 Maine governor): an older one would name the wrong incumbent
+            prev = None
         sp, ir = 0, 0
         prev_share.append(prev["dem_two_party"] if prev is not None else np.nan)
         prev_cycle.append(prev["cycle"] if prev is not None else np.nan)

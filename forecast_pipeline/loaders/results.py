@@ -142,6 +142,19 @@ def load_results(path: Path | str, data_dir: Path | str) -> LoadResult:
     if pct.notna().any() and pct.max() <= 1:
         pct = pct * 100
     rejects.flag((pct < 0) | (pct > 100), "percent", "percent " + quoted(f["percent"]) + " is outside 0-100")
+    votes, pct = apply_errata(f, votes, pct)
+    partial, partial_reason = _partial_counts(
+        f,
+        cycle,
+        office,
+        states.state.where(~national, "US"),
+        states.district,
+        klass,
+        stage,
+        votes,
+        rejects.ok,
+    )
+    rejects.flag(partial, "votes", partial_reason)
 
     out = pd.DataFrame(
         {
@@ -169,6 +182,104 @@ def load_results(path: Path | str, data_dir: Path | str) -> LoadResult:
         )
     ]
     return LoadResult(table.source, layout, table.rows_read, typed_results(out), rejects.frame())
+
+
+ERRATA_FILE = Path(__file__).with_name("results_errata.csv")
+
+
+def apply_errata(f: pd.DataFrame, votes: pd.Series, pct: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Votes of the races in ``results_errata.csv`` (538's race_id and candidate_id, with the cycle,
+    state and office as a guard), whose counts in 538's files are partial: 2006 New Jersey Senate
+    (101,973 votes in all, Menendez at 57.2%; 2.27 million were cast and he had 53.3%), 2006 West
+    Virginia Senate (Byrd 159,154 v Raese 47,408; 296,276 v 155,043) and 2010 Maine governor (43,037
+    votes; LePage 218,065, Cutler 208,270, Mitchell 109,387). Each row names its source. Lines of a
+    corrected race that the errata do not list (minor candidates, blank ballots) get votes NA (their
+    counts are partial too), and every line of such a race gets pct NA (the file's percents are of the
+    partial total)."""
+    errata = pd.read_csv(ERRATA_FILE, dtype=str, keep_default_na=False)
+
+    def race(frame: pd.DataFrame) -> pd.Series:
+        cols = ["race_id", "cycle", "state", "office_name"]
+        return frame[cols[0]].str.strip().str.cat([frame[c].str.strip() for c in cols[1:]], sep="|")
+
+    in_race = race(f).isin(set(race(errata))).to_numpy()
+    if not in_race.any():
+        return votes, pct
+    fixed = dict(zip(race(errata) + "|" + errata["candidate_id"], errata["votes"].astype(int), strict=True))
+    new = (race(f) + "|" + f["candidate_id"].str.strip()).map(fixed)
+    return votes.where(~in_race, pd.to_numeric(new)), pct.where(~in_race, np.nan)
+
+
+# A Democrat-v-Republican general election whose total vote is under this fraction of the median total of
+# the same state's other general elections for the office within PARTIAL_WINDOW_YEARS is a partial count
+# in the source, not a real election; its lines are rejected (a race to add to ``results_errata.csv``).
+# Before the errata, 538's files had three (MEDSL's Senate file shares the first): 2006 New Jersey Senate
+# at 3% of the median, 2010 Maine governor at 7% and 2006 West Virginia Senate at 34%. The lowest real
+# contested race is 1978 Georgia Senate (40%, Nunn with 83%); uncontested races can be lower (1990
+# Mississippi Senate 30%) and are not checked: they have no two-party share to corrupt.
+PARTIAL_TOTAL_RATIO = 0.37
+PARTIAL_WINDOW_YEARS = 6
+
+
+def _partial_counts(
+    f: pd.DataFrame,
+    cycle: pd.Series,
+    office: pd.Series,
+    state: pd.Series,
+    district: pd.Series,
+    klass: pd.Series,
+    stage: pd.Series,
+    votes: pd.Series,
+    ok: np.ndarray,
+) -> tuple[np.ndarray, pd.Series]:
+    """Lines of statewide general elections whose counts are partial (see ``PARTIAL_TOTAL_RATIO``), and
+    the reason naming the race, its total, the median it was compared with and the years."""
+    party = _candidate_party(f, votes)
+    g = pd.DataFrame(
+        {
+            "cycle": cycle,
+            "office": office,
+            "state": state,
+            "klass": klass.astype("Float64").fillna(0),
+            "special": f["special"].str.strip().str.lower(),
+            "votes": votes,
+            "dem": votes.where(party == "DEM"),
+            "rep": votes.where(party == "REP"),
+        }
+    )
+    use = ok & (stage == "general").to_numpy() & district.isna().to_numpy() & (state != "US").to_numpy()
+    use &= g["cycle"].notna().to_numpy() & g["office"].notna().to_numpy()
+    keys = ["cycle", "office", "state", "klass", "special"]
+    races = (
+        g[use]
+        .groupby(keys, dropna=False)
+        .agg(total=("votes", "sum"), dem=("dem", "sum"), rep=("rep", "sum"))
+        .reset_index()
+    )
+    flagged = {}
+    for r in races.itertuples(index=False):
+        if not (r.dem > 0 and r.rep > 0):
+            continue
+        others = races[
+            (races["state"] == r.state)
+            & (races["office"] == r.office)
+            & ((races["cycle"] - r.cycle).abs() <= PARTIAL_WINDOW_YEARS)
+            & ~((races["cycle"] == r.cycle) & (races["klass"] == r.klass) & (races["special"] == r.special))
+            & (races["total"] > 0)
+        ]
+        if others.empty:
+            continue
+        median = float(others["total"].median())
+        if r.total < PARTIAL_TOTAL_RATIO * median:
+            flagged[(r.cycle, r.office, r.state, r.klass, r.special)] = (
+                f"the {int(r.cycle)} {r.state} {r.office} general election has {int(r.total):,} votes in all, "
+                f"{r.total / median:.0%} of the median ({median:,.0f}) of {r.state}'s other {r.office} general "
+                f"elections {int(others['cycle'].min())}-{int(others['cycle'].max())}: the source's counts are "
+                f"partial, so the race's result lines are not used (results_errata.csv can give the certified count)"
+            )
+    key = list(zip(g["cycle"], g["office"], g["state"], g["klass"], g["special"], strict=True))
+    reason = pd.Series([flagged.get(k, "") for k in key], index=f.index, dtype=object)
+    return use & (reason != "").to_numpy(), reason
 
 
 def _candidate_party(f: pd.DataFrame, votes: pd.Series) -> pd.Series:

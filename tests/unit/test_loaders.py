@@ -76,8 +76,8 @@ EXPECTED = {
     ECON_2016: (3168, 2211, 957, 1804, "economist_2016"),
     LEO: (10493, 10424, 69, 4914, "leo_polls"),
     LEO_2010: (3713, 3691, 22, 1795, "leo_polls_2010"),
-    STANFORD_AUX: (10444, 9101, 1343, 8909, "stanford_auxiliary"),
-    STANFORD_MAIN: (4221, 4100, 121, 4066, "stanford_main"),
+    STANFORD_AUX: (10444, 9222, 1222, 9027, "stanford_auxiliary"),
+    STANFORD_MAIN: (4221, 4126, 95, 4092, "stanford_main"),
     RAW_POLLS: (11475, 7763, 3712, 5376, "raw_polls_538"),
 }
 
@@ -351,12 +351,23 @@ def test_senate_and_governor_results(loaded):
     ak = s.accepted[s.accepted["race_id"] == "2022-senate-AK-c3"]
     assert ak["candidate"].is_unique and len(ak) == 4  # round 1 only
     assert s.rejected["field"].eq("ranked_choice_round").all() and len(s.rejected) == 5
+    # 2006 New Jersey: 538's lines hold a partial count (58,333 v 41,998); results_errata.csv has the
+    # certified one, and the file's percents (of the partial total) are dropped
+    nj = s.accepted[(s.accepted["race_id"] == "2006-senate-NJ-c1")].set_index("candidate")
+    assert nj.loc["Bob Menendez", "votes"] == 1_200_843 and nj.loc["Thomas H. Kean Jr.", "votes"] == 997_775
+    assert nj["votes"].sum() == 2_250_070 and nj["pct"].isna().all()
+    wv = s.accepted[(s.accepted["race_id"] == "2006-senate-WV-c1")].set_index("party")["votes"]
+    assert wv["DEM"] / (wv["DEM"] + wv["REP"]) == pytest.approx(0.6565, abs=1e-4)
     assert s.accepted["senate_class"].notna().all()
     ga = s.accepted[(s.accepted["state"] == "GA") & (s.accepted["cycle"] == 2020)]
     assert set(ga["race_id"]) == {"2020-senate-GA-c2", "2020-senate-GA-c3"}
     assert set(ga["stage"]) == {"general", "jungle primary", "runoff"}
     g = loaded[GOV_RESULTS]
     assert g.rejected["kind"].eq("out_of_scope").all()
+    me = g.accepted[(g.accepted["race_id"] == "2010-governor-ME") & (g.accepted["stage"] == "general")]
+    me = me.set_index("candidate")["votes"]
+    assert me["Paul R. LePage"] == 218_065 and me["Eliot R. Cutler"] == 208_270  # not 18,007 v 13,316
+    assert pd.isna(me["Kevin L. Scott"]) and pd.isna(me["Blank"])  # no corrected count: unknown
     assert g.accepted["stage"].isin(["general", "recall", "jungle primary", "runoff"]).all()
 
 
@@ -717,6 +728,69 @@ def test_results_synthetic(tmp_path):
     assert a["pct"].tolist() == [45.0, 5.0, 0.25]
     assert a["race_id"].eq("2018-senate-NY-c1").all()
     assert result.rejected[["line_no", "field"]].values.tolist() == [[4, "percent"]]
+
+
+def test_results_partial_counts_are_rejected(tmp_path):
+    """A contested general election with a third of its state's usual turnout is a partial count in
+    the source (2006 New Jersey Senate in 538's file): its lines are rejected, with the total and the
+    median it was compared with. Uncontested races and ordinary low-turnout ones stay."""
+    header = (
+        "id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
+        "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
+        "percent,unopposed,winner,alt_result_text,source"
+    )
+    base = dict.fromkeys(header.split(","), "")
+    base.update(office_name="U.S. Senate", stage="general", special="false", winner="false")
+
+    def race(rid, state, cycle, klass, dem, rep):
+        out = []
+        for cid, (name, party, votes) in enumerate([("D", "DEM", dem), ("R", "REP", rep)]):
+            if votes:
+                out.append(
+                    {
+                        **base,
+                        "race_id": rid,
+                        "state": state,
+                        "office_seat_name": klass,
+                        "cycle": str(cycle),
+                        "candidate_id": f"{rid}{cid}",
+                        "candidate_name": f"{name} {state} {cycle}",
+                        "ballot_party": party,
+                        "votes": str(votes),
+                    }
+                )
+        return out
+
+    rows = (
+        race("1", "New Jersey", 2000, "Class I", 1_500_000, 1_400_000)
+        + race("2", "New Jersey", 2002, "Class II", 1_100_000, 900_000)
+        + race("3", "New Jersey", 2006, "Class I", 58_333, 41_998)  # partial: 3% of the median
+        + race("4", "New Jersey", 2008, "Class II", 1_900_000, 1_300_000)
+        + race("5", "Georgia", 1972, "Class II", 800_000, 700_000)
+        + race("6", "Georgia", 1978, "Class II", 536_320, 108_808)  # real: 40% of 1972
+        + race("7", "Mississippi", 1984, "Class II", 400_000, 500_000)
+        + race("8", "Mississippi", 1990, "Class II", 0, 274_244)  # uncontested: not checked
+    )
+    result = load_results(_write(tmp_path / "election_results_senate.csv", header, rows), tmp_path)
+    rej = result.rejected
+    assert rej[["line_no", "kind", "field"]].values.tolist() == [
+        [6, "invalid", "votes"],
+        [7, "invalid", "votes"],
+    ]
+    assert rej["reason"].iloc[0] == (
+        "the 2006 NJ senate general election has 100,331 votes in all, 3% of the median (2,900,000) of NJ's "
+        "other senate general elections 2000-2008: the source's counts are partial, so the race's result "
+        "lines are not used (results_errata.csv can give the certified count)"
+    )
+    assert set(result.accepted["race_id"]) == {
+        "2000-senate-NJ-c1",
+        "2002-senate-NJ-c2",
+        "2008-senate-NJ-c2",
+        "1972-senate-GA-c2",
+        "1978-senate-GA-c2",
+        "1984-senate-MS-c2",
+        "1990-senate-MS-c2",
+    }
 
 
 RAW_POLLS_HEADER = (
