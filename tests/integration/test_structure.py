@@ -169,6 +169,34 @@ def test_downballot_prior_knows_incumbents(loaded, engine, data_dir):
     assert prior["WV"] > 0.4
 
 
+def test_incumbency_ignores_an_election_more_than_a_term_back():
+    """A seat's previous election missing from the results (a partial count rejected at loading) must not
+    make an older winner the incumbent: Maine's governor in 2014 is LePage's seat, not Baldacci's."""
+    seats = pd.DataFrame(
+        {
+            "race_id": ["2006-governor-ME", "2014-governor-ME", "2010-senate-X-c3", "2016-senate-X-c3"],
+            "cycle": [2006, 2014, 2010, 2016],
+            "office": ["governor", "governor", "senate", "senate"],
+            "state": ["ME", "ME", "XX", "XX"],
+            "seat": ["ME-governor", "ME-governor", "XX-senate-c3", "XX-senate-c3"],
+            "dem_two_party": [0.6, 0.45, 0.55, 0.52],
+            "winner_party": ["DEM", "REP", "DEM", "DEM"],
+            "winner_name": ["John Baldacci", "Paul LePage", "A Senator", "A Senator"],
+            "candidates": [
+                [("John Baldacci", "DEM")],
+                [("Mike Michaud", "DEM"), ("Paul LePage", "REP")],
+                [("A Senator", "DEM")],
+                [("A Senator", "DEM"), ("B Other", "REP")],
+            ],
+        }
+    )
+    out = fundamentals.incumbency(seats).set_index("race_id")
+    assert out.loc["2014-governor-ME", ["seat_party", "incumbent_running"]].tolist() == [0, 0]
+    assert np.isnan(out.loc["2014-governor-ME", "prev_seat_share"])
+    # six years is a Senate term: the 2010 winner is the 2016 incumbent
+    assert out.loc["2016-senate-X-c3", ["seat_party", "incumbent_running"]].tolist() == [1, 1]
+
+
 def test_joint_input_links_offices(loaded, engine):
     inp = build_joint_input(engine, 2020, date(2020, 11, 2))
     offices = set(inp.races["office"])
