@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -18,6 +20,10 @@ class VisiblePolls(pa.DataFrameModel):
     sample_size: Series[float] = pa.Field(nullable=True, gt=0)
     dem_pct: Series[float] = pa.Field(ge=0, le=100)
     rep_pct: Series[float] = pa.Field(ge=0, le=100)
+    # Optional, but kept when present: the model reads them (mode and partisan-sponsor effects), and
+    # strict="filter" would otherwise drop them on the Dagster path only.
+    mode: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045 - pandera reads Optional
+    partisan: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045
 
     @pa.dataframe_check(error="dem_pct + rep_pct exceeds 100.5")
     def shares_fit(cls, df):  # noqa: N805 - pandera passes the class
