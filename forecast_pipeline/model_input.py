@@ -19,8 +19,8 @@ from forecast_pipeline.races import NATIONAL, election_day, electoral_votes, rac
 _POLLS_SQL = sa.text(
     """
     SELECT p.poll_key AS poll_id, p.race_id, r.state, pl.name AS pollster,
-           coalesce(p.population, 'unknown') AS population, p.end_date, p.created_at,
-           p.sample_size, p.mode, p.partisan,
+           coalesce(p.population, 'unknown') AS population, p.start_date, p.end_date, p.created_at,
+           p.sample_size, p.mode, p.partisan, p.sponsor,
            sum(a.pct) FILTER (WHERE k.party = 'DEM') AS dem_pct,
            sum(a.pct) FILTER (WHERE k.party = 'REP') AS rep_pct
     FROM core.polls p
@@ -36,8 +36,8 @@ _POLLS_SQL = sa.text(
                    SELECT 1 FROM core.results x WHERE x.race_id = p.race_id AND x.stage = 'general')))
       AND p.end_date <= :as_of
       AND (p.created_at IS NULL OR p.created_at::date <= :as_of)
-    GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.end_date, p.created_at, p.sample_size,
-             p.mode, p.partisan
+    GROUP BY p.poll_key, p.race_id, r.state, pl.name, p.population, p.start_date, p.end_date, p.created_at,
+             p.sample_size, p.mode, p.partisan, p.sponsor
     """
 )
 
@@ -226,9 +226,10 @@ def build_model_input(
     polls.loc[polls["is_national"], "race_id"] = None
     polls = polls[polls["is_national"] | polls["race_id"].isin(races["race_id"])]
     polls = _impute_sample_size(polls)
-    for col in ("mode", "partisan"):
+    for col in ("mode", "partisan", "sponsor", "start_date"):
         if col not in polls.columns:
             polls[col] = None
+    polls["start_date"] = pd.to_datetime(polls["start_date"])
     polls = (
         polls[
             [
@@ -244,6 +245,8 @@ def build_model_input(
                 "rep_pct",
                 "mode",
                 "partisan",
+                "sponsor",
+                "start_date",
             ]
         ]
         .sort_values(["end_date", "poll_id"])

@@ -125,6 +125,21 @@ class PriorConfig:
         three weeks 0.05 logit (1.3 points) towards Biden (house 0.03, mode 0.02), away from the
         result. 2020 president at 1 day out: Brier 0.0411 with the pollster anchor, 0.0367 with the
         poll anchor; pooled over the 13 backtested cycle x office rows 0.0432 -> 0.0425 (README).
+    thin_overlapping_releases: keep one of a tracking series' overlapping releases (same race, pollster
+        and sponsor; going back from the latest, a release is kept when it ended before the last kept
+        one started, and of a poll's LV and RV versions the LV one), so that a respondent counts once.
+        Off by default: the backtests decided against it. 538's 2020 file lists SurveyMonkey's daily
+        four-week state windows (n ~ 10,000 each) and Morning Consult's and USC's rolling trackers:
+        1,489 of the 3,694 presidential polls of the campaign overlap a later release of their series;
+        LEO's Senate files list LV and RV samples of one poll as two polls (109 in 2010, 86 in 2012); the
+        HuffPost files of 2008-2016 hold one release per window. With it on (in the model, the
+        polling-error history and the poll-average baseline), the 14 one-day backtest rows went from
+        Brier 0.0407 / RMSE 0.0314 / cov80 0.80 to 0.0411 / 0.0317 / 0.78: Senate better (2010 0.0380
+        -> 0.0363, 2012 0.0249 -> 0.0235, 2018 0.0589 -> 0.0574) but 2020 president worse (0.0277 ->
+        0.0331, cov80 0.76 -> 0.59; every state 0.5 point more Democratic). The trackers' count had
+        been pulling the "average poll" that anchors the house effects (``adjust_to="poll"``) towards
+        them, and in 2020 they leaned Republican of the field, towards the result. README, "Tried on
+        2.5.1 and not adopted".
     use_national_polls: link national polls to the turnout-weighted average of the races' shares. Only
         meaningful when the races' ``turnout_weight`` make up the national vote (president); national
         polls are ignored (counted in ``n_polls_dropped_national``) when this is False or when no race
@@ -147,6 +162,7 @@ class PriorConfig:
     sponsor_sd: float = 0.04
     use_national_polls: bool = True
     adjust_to: Literal["poll", "pollster"] = "poll"
+    thin_overlapping_releases: bool = False
 
     def __post_init__(self) -> None:
         if self.max_days < 1:

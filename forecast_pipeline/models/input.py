@@ -36,7 +36,9 @@ POLL_COLUMNS = [
     "rep_pct",  # float percent
 ]
 # Optional poll columns: "mode" (str, free text; collapsed by the model), "partisan" ("DEM"/"REP"/None:
-# the sponsor's party). Optional race column: "office" (defaults to ModelInput.office).
+# the sponsor's party), "sponsor" (str) and "start_date" (datetime; with them the model keeps one of a
+# tracking series' overlapping releases, ``overlapping_releases``). Optional race column: "office"
+# (defaults to ModelInput.office).
 
 
 @dataclass(frozen=True)
@@ -137,3 +139,59 @@ class ModelInput:
             self.national_prior_dem_share,
             self.structure,
         )
+
+
+_POPULATION_PREFERENCE = {"lv": 0, "rv": 1, "v": 2, "a": 3}
+
+
+def overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
+    """True for each poll whose field period overlaps a later release of the same series (same race,
+    or national, same pollster and sponsor) that is kept.
+
+    Tracking polls publish a rolling window every day or week: in 2020 SurveyMonkey released a new
+    four-week Pennsylvania window (n ~ 10,000) almost daily, so its respondents were counted about 25
+    times over, and Morning Consult and USC's national tracker did the same on a smaller scale. Going
+    from the latest release back, a release is kept when it ended before the last kept one started;
+    every respondent stays in at most one kept release and the newest data always count. The LV and
+    RV versions of one poll (same series and dates) overlap too; the LV one is kept. Polls
+    without a start date (or with one after their end) are never dropped and bound nothing. All False
+    without a ``start_date`` column."""
+    n = len(polls)
+    drop = np.zeros(n, dtype=bool)
+    if n == 0 or "start_date" not in polls.columns:
+        return drop
+    end = pd.to_datetime(polls["end_date"])
+    start = pd.to_datetime(polls["start_date"])
+    dated = (start.notna() & end.notna() & (start <= end)).to_numpy()
+    race = polls["race_id"].astype(object).where(polls["race_id"].notna(), "US")
+    sponsor = (
+        polls["sponsor"].astype(object).where(polls["sponsor"].notna(), "")
+        if "sponsor" in polls.columns
+        else pd.Series("", index=polls.index)
+    )
+    key = race.astype(str) + "|" + polls["pollster"].astype(str) + "|" + sponsor.astype(str)
+    # of two versions of one poll (LEO lists its LV and RV samples as separate polls; the LV sample is
+    # part of the RV one) the likely-voter one is kept, as core's one-question-per-poll rule does
+    pop = polls["population"] if "population" in polls.columns else pd.Series("", index=polls.index)
+    pop_rank = pop.map(_POPULATION_PREFERENCE).fillna(len(_POPULATION_PREFERENCE)).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "key": key.to_numpy(),
+            "end": end.to_numpy(),
+            "start": start.to_numpy(),
+            "pop": pop_rank,
+            "pos": np.arange(n),
+        }
+    )[dated]
+    frame = frame.sort_values(
+        ["key", "end", "start", "pop", "pos"], ascending=[True, False, False, True, True], kind="stable"
+    )
+    last_key, boundary = None, None
+    for k, e, st, pos in zip(frame["key"], frame["end"], frame["start"], frame["pos"], strict=True):
+        if k != last_key:
+            last_key, boundary = k, st
+        elif e < boundary:
+            boundary = st
+        else:
+            drop[pos] = True
+    return drop

@@ -43,8 +43,10 @@ non-centred. The choices are recorded in the posterior attrs.
 
 Which polls are used (the model filters; the caller need not): polls ending before the window start
 (``PriorConfig.max_days`` before Election Day) are dropped, as are rows with unusable numbers,
-state polls for races not in ``inp.races``, and national polls when they cannot be linked. Every drop
-is counted in the posterior attrs (``n_polls_dropped_*``), never silent.
+state polls for races not in ``inp.races``, national polls when they cannot be linked, and, with
+``PriorConfig.thin_overlapping_releases`` (off by default), the releases of a tracking series whose
+field period overlaps a later kept release of the same series (``input.overlapping_releases``). Every
+drop is counted in the posterior attrs (``n_polls_dropped_*``), never silent.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
-from forecast_pipeline.models.input import ModelInput, PriorStructure
+from forecast_pipeline.models.input import ModelInput, PriorStructure, overlapping_releases
 
 MODEL_TYPE = "state_poll_rw"
 # 2.1.0: the down-ballot prior reads the generic ballot and its race departures are independent
@@ -80,7 +82,9 @@ MODEL_TYPE = "state_poll_rw"
 # in 538's results are partial (results_errata.csv: 2006 New Jersey Senate's miss was 0.20 logit on the
 # partial count, about 0.03 on the certified one), and the Stanford lines of 2006 New Jersey and West
 # Virginia Senate, rejected against those partial counts, are loaded.
-MODEL_VERSION = "2.5.1"
+# 2.5.2: the option to count a tracking series' overlapping releases once
+# (``PriorConfig.thin_overlapping_releases``, off by default: the backtests decided against it).
+MODEL_VERSION = "2.5.2"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
@@ -196,7 +200,7 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
 
     ed = pd.Timestamp(inp.election_day)
     window_start = ed - pd.Timedelta(days=priors.max_days)
-    dropped = {"window": 0, "invalid": 0, "unknown_race": 0, "national": 0}
+    dropped = {"window": 0, "invalid": 0, "unknown_race": 0, "national": 0, "overlap": 0}
 
     polls = inp.polls.reset_index(drop=True).copy()
     if len(polls):
@@ -226,11 +230,16 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         drop_nat = keep & is_nat & (not use_nat)
         drop_race = keep & ~is_nat & ~known
         keep = keep & ~drop_nat & ~drop_race
+        overlap = np.zeros(len(polls), dtype=bool)
+        if priors.thin_overlapping_releases:
+            overlap[np.flatnonzero(keep)] = overlapping_releases(polls.loc[keep])
+        keep = keep & ~overlap
         dropped = {
             "window": int(drop_window.sum()),
             "invalid": int(drop_invalid.sum()),
             "unknown_race": int(drop_race.sum()),
             "national": int(drop_nat.sum()),
+            "overlap": int(overlap.sum()),
         }
         polls = polls.loc[keep].assign(_end=end[keep], _nat=is_nat[keep])
         # state polls first (stable order by race, date, id), then national polls

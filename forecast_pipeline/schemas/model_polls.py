@@ -24,6 +24,10 @@ class VisiblePolls(pa.DataFrameModel):
     # strict="filter" would otherwise drop them on the Dagster path only.
     mode: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045 - pandera reads Optional
     partisan: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045
+    # sponsor and start date: with PriorConfig.thin_overlapping_releases the model keeps one of a
+    # tracking series' overlapping releases
+    sponsor: Optional[Series[str]] = pa.Field(nullable=True)  # noqa: UP045
+    start_date: Optional[Series[pa.DateTime]] = pa.Field(nullable=True)  # noqa: UP045
 
     @pa.dataframe_check(error="dem_pct + rep_pct exceeds 100.5")
     def shares_fit(cls, df):  # noqa: N805 - pandera passes the class

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
+from forecast_pipeline.models.input import overlapping_releases
 from forecast_pipeline.models.poll_model import (
     MODEL_TYPE,
     MODEL_VERSION,
@@ -114,7 +115,7 @@ def test_prepare_data_drops_are_counted(campaign):
     )
     polls = pd.concat([inp.polls, extra], ignore_index=True)
     d = prepare_data(dataclasses.replace(inp, polls=polls), PriorConfig())
-    assert d.dropped == {"window": 1, "invalid": 1, "unknown_race": 1, "national": 0}
+    assert d.dropped == {"window": 1, "invalid": 1, "unknown_race": 1, "national": 0, "overlap": 0}
     assert d.n_polls == 80 and d.n_state == 60
     assert d.poll_day.min() == 0 and d.poll_day.max() <= len(d.days) - 1
     assert d.weights.sum() == pytest.approx(1.0) and d.weights[UNPOLLED] == 0.0
@@ -125,6 +126,53 @@ def test_prepare_data_drops_are_counted(campaign):
 
     with pytest.raises(ValueError, match="after election_day"):
         prepare_data(dataclasses.replace(inp, as_of=ed + timedelta(days=1)), PriorConfig())
+
+
+def test_overlapping_releases_of_a_tracking_series_count_once(campaign):
+    """A daily four-week rolling window (SurveyMonkey's 2020 state releases) keeps one release per
+    window, newest first; other pollsters, other sponsors and polls without a start date are kept."""
+    inp, _ = campaign
+    race = inp.polls.loc[~inp.polls["is_national"], "race_id"].iloc[0]
+    ed = pd.Timestamp(inp.election_day)
+    base = inp.polls.iloc[[0]].assign(race_id=race, is_national=False, pollster="Tracker", sponsor="Axios")
+    ends = [ed - pd.Timedelta(days=k) for k in range(1, 61)]  # 60 daily releases
+    tracker = pd.concat(
+        [
+            base.assign(poll_id=f"t{i}", end_date=e, start_date=e - pd.Timedelta(days=27))
+            for i, e in enumerate(ends)
+        ],
+        ignore_index=True,
+    )
+    other = pd.concat(
+        [
+            tracker.iloc[[0]].assign(poll_id="other-sponsor", sponsor="CNBC"),
+            tracker.iloc[[0]].assign(poll_id="other-pollster", pollster="Another"),
+            tracker.iloc[[0, 1]].assign(
+                poll_id=["undated-1", "undated-2"], pollster="Undated", start_date=pd.NaT
+            ),
+        ],
+        ignore_index=True,
+    )
+    polls = pd.concat([tracker, other], ignore_index=True)
+    drop = overlapping_releases(polls)
+    kept = set(polls.loc[~drop, "poll_id"])
+    # windows ending 1, 29 and 57 days out: each ends before the next kept one starts; polls without a
+    # start date are never dropped
+    assert kept == {"t0", "t28", "t56", "other-sponsor", "other-pollster", "undated-1", "undated-2"}
+    assert drop.sum() == len(polls) - len(kept)
+    # LEO's RV and LV versions of one poll (the LV sample is part of the RV one): the LV one stays
+    versions = tracker.iloc[[0, 0]].assign(poll_id=["rv", "lv"], population=["rv", "lv"], pollster="Marist")
+    assert versions.loc[~overlapping_releases(versions), "poll_id"].tolist() == ["lv"]
+    # with the option on the model drops and counts them; off (the default) every release counts;
+    # without a start_date column nothing is dropped
+    with_tracker = pd.concat([inp.polls, tracker], ignore_index=True)
+    d = prepare_data(
+        dataclasses.replace(inp, polls=with_tracker), PriorConfig(thin_overlapping_releases=True)
+    )
+    assert d.dropped["overlap"] == 57 and d.n_polls == 80 + 3
+    off = prepare_data(dataclasses.replace(inp, polls=with_tracker), PriorConfig())
+    assert off.dropped["overlap"] == 0 and off.n_polls == 80 + 60
+    assert not overlapping_releases(tracker.drop(columns="start_date")).any()
 
 
 def test_joint_basis_diagonalises_both_covariances():
