@@ -25,8 +25,6 @@ def _write_polls(tmp_path, data_dir, extreme_end: str | None) -> None:
         pa = frame[(frame["state"] == "Pennsylvania") & frame["candidate_party"].isin(["DEM", "REP"])]
         poll = pa[pa["question_id"] == pa["question_id"].iloc[0]].copy()
         poll["poll_id"], poll["question_id"] = "999999", "999999"
-        # its own pollster: a release of a real series would replace that series' overlapping one
-        poll["pollster"] = "Look-ahead Test Pollster"
         poll["start_date"], poll["end_date"] = "10/10/20", extreme_end
         poll["created_at"] = extreme_end + " 08:00"
         poll["sample_size"] = "3000"
