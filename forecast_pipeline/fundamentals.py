@@ -217,8 +217,8 @@ def incumbency(seats: pd.DataFrame) -> pd.DataFrame:
     for _, r in seats.iterrows():
         prev = last.get(r["seat"])
         if prev is not None and r["cycle"] - prev["cycle"] > TERM_YEARS.get(r["office"], 6):
-            # the seat's last election is missing (a race the results loader rejected as a partial
-            # count, such as 2010 Maine governor): an older one would name the wrong incumbent
+            # the seat's last election is missing (e.g. rejected by the results loader as a partial
+            # count): an older one would name the wrong incumbent
             prev = None
         sp, ir = 0, 0
         prev_share.append(prev["dem_two_party"] if prev is not None else np.nan)

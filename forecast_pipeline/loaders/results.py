@@ -143,16 +143,23 @@ def load_results(path: Path | str, data_dir: Path | str) -> LoadResult:
         pct = pct * 100
     rejects.flag((pct < 0) | (pct > 100), "percent", "percent " + quoted(f["percent"]) + " is outside 0-100")
     votes, pct = apply_errata(f, votes, pct)
+    party = _candidate_party(f, votes)
+    state = states.state.where(~national, "US")
+    statewide_general = (stage == "general") & states.district.isna() & (state != "US")
     partial, partial_reason = _partial_counts(
-        f,
-        cycle,
-        office,
-        states.state.where(~national, "US"),
-        states.district,
-        klass,
-        stage,
-        votes,
-        rejects.ok,
+        pd.DataFrame(
+            {
+                "cycle": cycle,
+                "office": office,
+                "state": state,
+                "klass": klass.astype("Float64").fillna(0),
+                "special": f["special"].str.strip().str.lower(),
+                "votes": votes,
+                "dem": votes.where(party == "DEM"),
+                "rep": votes.where(party == "REP"),
+            }
+        ),
+        rejects.ok & statewide_general.to_numpy() & cycle.notna().to_numpy() & office.notna().to_numpy(),
     )
     rejects.flag(partial, "votes", partial_reason)
 
@@ -162,13 +169,13 @@ def load_results(path: Path | str, data_dir: Path | str) -> LoadResult:
             "line_no": table.line_no,
             "cycle": cycle,
             "office": office,
-            "state": states.state.where(~national, "US"),
+            "state": state,
             "district": states.district,
             "senate_class": klass.where(senate),
             "special": special,
             "stage": stage,
             "candidate": candidate,
-            "party": _candidate_party(f, votes),
+            "party": party,
             "votes": votes,
             "pct": pct,
             "winner": winner,
@@ -221,37 +228,14 @@ PARTIAL_TOTAL_RATIO = 0.37
 PARTIAL_WINDOW_YEARS = 6
 
 
-def _partial_counts(
-    f: pd.DataFrame,
-    cycle: pd.Series,
-    office: pd.Series,
-    state: pd.Series,
-    district: pd.Series,
-    klass: pd.Series,
-    stage: pd.Series,
-    votes: pd.Series,
-    ok: np.ndarray,
-) -> tuple[np.ndarray, pd.Series]:
+def _partial_counts(lines: pd.DataFrame, use: np.ndarray) -> tuple[np.ndarray, pd.Series]:
     """Lines of statewide general elections whose counts are partial (see ``PARTIAL_TOTAL_RATIO``), and
-    the reason naming the race, its total, the median it was compared with and the years."""
-    party = _candidate_party(f, votes)
-    g = pd.DataFrame(
-        {
-            "cycle": cycle,
-            "office": office,
-            "state": state,
-            "klass": klass.astype("Float64").fillna(0),
-            "special": f["special"].str.strip().str.lower(),
-            "votes": votes,
-            "dem": votes.where(party == "DEM"),
-            "rep": votes.where(party == "REP"),
-        }
-    )
-    use = ok & (stage == "general").to_numpy() & district.isna().to_numpy() & (state != "US").to_numpy()
-    use &= g["cycle"].notna().to_numpy() & g["office"].notna().to_numpy()
+    the reason naming the race, its total, the median it was compared with and the years. ``lines``:
+    cycle, office, state, klass (0 when none), special, votes, and dem / rep (the votes of the party's
+    lines, else NA), one row per source line; ``use``: the lines to check (accepted statewide generals)."""
     keys = ["cycle", "office", "state", "klass", "special"]
     races = (
-        g[use]
+        lines[use]
         .groupby(keys, dropna=False)
         .agg(total=("votes", "sum"), dem=("dem", "sum"), rep=("rep", "sum"))
         .reset_index()
@@ -277,8 +261,8 @@ def _partial_counts(
                 f"elections {int(others['cycle'].min())}-{int(others['cycle'].max())}: the source's counts are "
                 f"partial, so the race's result lines are not used (results_errata.csv can give the certified count)"
             )
-    key = list(zip(g["cycle"], g["office"], g["state"], g["klass"], g["special"], strict=True))
-    reason = pd.Series([flagged.get(k, "") for k in key], index=f.index, dtype=object)
+    key = zip(*(lines[k] for k in keys), strict=True)
+    reason = pd.Series([flagged.get(k, "") for k in key], index=lines.index, dtype=object)
     return use & (reason != "").to_numpy(), reason
 
 

@@ -675,12 +675,16 @@ def test_economist_bad_rows(tmp_path):
     assert result.rejected["field"].tolist() == ["number.of.observations", "state", "romney"]
 
 
+# 538's results layout (election_results_*.csv)
+RESULTS_HEADER = (
+    "id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
+    "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
+    "percent,unopposed,winner,alt_result_text,source"
+)
+
+
 def test_results_synthetic(tmp_path):
-    header = (
-        "id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
-        "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
-        "percent,unopposed,winner,alt_result_text,source"
-    )
+    header = RESULTS_HEADER
     base = dict.fromkeys(header.split(","), "")
     base.update(
         race_id="1",
@@ -734,11 +738,7 @@ def test_results_partial_counts_are_rejected(tmp_path):
     """A contested general election with a third of its state's usual turnout is a partial count in
     the source (2006 New Jersey Senate in 538's file): its lines are rejected, with the total and the
     median it was compared with. Uncontested races and ordinary low-turnout ones stay."""
-    header = (
-        "id,race_id,state_abbrev,state,office_id,office_name,office_seat_name,cycle,stage,special,"
-        "party,politician_id,candidate_id,candidate_name,ballot_party,ranked_choice_round,votes,"
-        "percent,unopposed,winner,alt_result_text,source"
-    )
+    header = RESULTS_HEADER
     base = dict.fromkeys(header.split(","), "")
     base.update(office_name="U.S. Senate", stage="general", special="false", winner="false")
 
