@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from forecast_pipeline.models.input import population_versions
 from forecast_pipeline.races import NATIONAL, election_day
 
 WINDOW_DAYS = 21
@@ -48,6 +49,8 @@ def _race_errors(engine: sa.Engine, cycle: int, office: str) -> pd.DataFrame:
     polls = polls[
         (polls["state"] != NATIONAL) & (polls["end_date"] >= pd.Timestamp(ed - timedelta(days=WINDOW_DAYS)))
     ]
+    # one count per poll, as in the model (PriorConfig.one_population_version)
+    polls = polls[~population_versions(polls)]
     res = two_party_results(engine, cycle, office)
     res = res[res["race_id"].isin(dem_rep_top_two(engine, cycle, office))]
     if polls.empty or res.empty:

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from forecast_pipeline.backtest.metrics import crps_normal
-from forecast_pipeline.models.input import ModelInput
+from forecast_pipeline.models.input import ModelInput, population_versions
 
 WINDOW_DAYS = 21
 HALF_LIFE_DAYS = 7.0
@@ -32,7 +32,7 @@ def _recency_average(polls: pd.DataFrame, as_of) -> pd.Series:
         return pd.Series(dtype=float)
     end = pd.to_datetime(polls["end_date"])
     age = (pd.Timestamp(as_of) - end).dt.days
-    recent = polls[(age >= 0) & (age < WINDOW_DAYS)].copy()
+    recent = polls[(age >= 0) & (age < WINDOW_DAYS) & ~population_versions(polls)].copy()
     if recent.empty:
         return pd.Series(dtype=float)
     recent["w"] = 0.5 ** ((pd.Timestamp(as_of) - pd.to_datetime(recent["end_date"])).dt.days / HALF_LIFE_DAYS)

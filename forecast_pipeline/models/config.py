@@ -140,6 +140,11 @@ class PriorConfig:
         been pulling the "average poll" that anchors the house effects (``adjust_to="poll"``) towards
         them, and in 2020 they leaned Republican of the field, towards the result. README, "Tried on
         2.5.1 and not adopted".
+    one_population_version = True: of a poll's population versions (same race, pollster, sponsor, start
+        and end date; LEO's Senate files list a poll's LV and RV samples as two polls, 80 pairs in 2010
+        and 69 in 2012) only the likely-voter one counts (then RV, V, A), as in the Economist's
+        preprocessing (``input.population_versions``). False counts every version in the model; the
+        polling-error history and the poll-average baseline always count one.
     use_national_polls: link national polls to the turnout-weighted average of the races' shares. Only
         meaningful when the races' ``turnout_weight`` make up the national vote (president); national
         polls are ignored (counted in ``n_polls_dropped_national``) when this is False or when no race
@@ -163,6 +168,7 @@ class PriorConfig:
     use_national_polls: bool = True
     adjust_to: Literal["poll", "pollster"] = "poll"
     thin_overlapping_releases: bool = False
+    one_population_version: bool = True
 
     def __post_init__(self) -> None:
         if self.max_days < 1:

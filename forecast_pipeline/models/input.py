@@ -144,6 +144,45 @@ class ModelInput:
 _POPULATION_PREFERENCE = {"lv": 0, "rv": 1, "v": 2, "a": 3}
 
 
+def _series_key(polls: pd.DataFrame) -> pd.Series:
+    """race (or "US" for national polls) | pollster | sponsor, as strings."""
+    race = polls["race_id"].astype(object).where(polls["race_id"].notna(), "US")
+    sponsor = (
+        polls["sponsor"].astype(object).where(polls["sponsor"].notna(), "")
+        if "sponsor" in polls.columns
+        else pd.Series("", index=polls.index)
+    )
+    return race.astype(str) + "|" + polls["pollster"].astype(str) + "|" + sponsor.astype(str)
+
+
+def _population_rank(polls: pd.DataFrame) -> np.ndarray:
+    pop = polls["population"] if "population" in polls.columns else pd.Series("", index=polls.index)
+    return pop.map(_POPULATION_PREFERENCE).fillna(len(_POPULATION_PREFERENCE)).to_numpy()
+
+
+def population_versions(polls: pd.DataFrame) -> np.ndarray:
+    """True for each poll that is a less preferred population version of another poll: same series
+    (race, pollster, sponsor), same start and end dates, a different population. Of the versions
+    the likely-voter one is kept (then RV, V, A), as the Economist's preprocessing does.
+
+    LEO's 2010 and 2012 Senate files list a poll's LV sample and its RV (or adult) sample as two polls,
+    although the LV respondents are part of the RV ones: 80 such pairs in 2010, 69 in 2012. Counting
+    both counts those respondents twice. Polls without both dates are never dropped. All False without
+    a ``start_date`` column."""
+    n = len(polls)
+    if n == 0 or "start_date" not in polls.columns:
+        return np.zeros(n, dtype=bool)
+    end = pd.to_datetime(polls["end_date"])
+    start = pd.to_datetime(polls["start_date"])
+    dated = (start.notna() & end.notna()).to_numpy()
+    frame = pd.DataFrame(
+        {"key": _series_key(polls).to_numpy(), "end": end.to_numpy(), "start": start.to_numpy()}
+    )
+    rank = _population_rank(polls)
+    best = pd.Series(rank).groupby([frame["key"], frame["start"], frame["end"]]).transform("min").to_numpy()
+    return dated & (rank > best)
+
+
 def overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
     """True for each poll whose field period overlaps a later release of the same series (same race,
     or national, same pollster and sponsor) that is kept.
@@ -163,17 +202,9 @@ def overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
     end = pd.to_datetime(polls["end_date"])
     start = pd.to_datetime(polls["start_date"])
     dated = (start.notna() & end.notna() & (start <= end)).to_numpy()
-    race = polls["race_id"].astype(object).where(polls["race_id"].notna(), "US")
-    sponsor = (
-        polls["sponsor"].astype(object).where(polls["sponsor"].notna(), "")
-        if "sponsor" in polls.columns
-        else pd.Series("", index=polls.index)
-    )
-    key = race.astype(str) + "|" + polls["pollster"].astype(str) + "|" + sponsor.astype(str)
-    # of two versions of one poll (LEO lists its LV and RV samples as separate polls; the LV sample is
-    # part of the RV one) the likely-voter one is kept, as core's one-question-per-poll rule does
-    pop = polls["population"] if "population" in polls.columns else pd.Series("", index=polls.index)
-    pop_rank = pop.map(_POPULATION_PREFERENCE).fillna(len(_POPULATION_PREFERENCE)).to_numpy()
+    key = _series_key(polls)
+    # of two versions of one poll the likely-voter one is kept (population_versions)
+    pop_rank = _population_rank(polls)
     frame = pd.DataFrame(
         {
             "key": key.to_numpy(),

@@ -43,7 +43,8 @@ non-centred. The choices are recorded in the posterior attrs.
 
 Which polls are used (the model filters; the caller need not): polls ending before the window start
 (``PriorConfig.max_days`` before Election Day) are dropped, as are rows with unusable numbers,
-state polls for races not in ``inp.races``, national polls when they cannot be linked, and, with
+state polls for races not in ``inp.races``, national polls when they cannot be linked, the RV or adult
+version of a poll whose LV version is there (``PriorConfig.one_population_version``), and, with
 ``PriorConfig.thin_overlapping_releases`` (off by default), the releases of a tracking series whose
 field period overlaps a later kept release of the same series (``input.overlapping_releases``). Every
 drop is counted in the posterior attrs (``n_polls_dropped_*``), never silent.
@@ -64,7 +65,12 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
-from forecast_pipeline.models.input import ModelInput, PriorStructure, overlapping_releases
+from forecast_pipeline.models.input import (
+    ModelInput,
+    PriorStructure,
+    overlapping_releases,
+    population_versions,
+)
 
 MODEL_TYPE = "state_poll_rw"
 # 2.1.0: the down-ballot prior reads the generic ballot and its race departures are independent
@@ -84,7 +90,9 @@ MODEL_TYPE = "state_poll_rw"
 # Virginia Senate, rejected against those partial counts, are loaded.
 # 2.5.2: the option to count a tracking series' overlapping releases once
 # (``PriorConfig.thin_overlapping_releases``, off by default: the backtests decided against it).
-MODEL_VERSION = "2.5.2"
+# 2.6.0: one count per poll: of a poll's LV and RV (or adult) versions only the LV one is used
+# (``PriorConfig.one_population_version``), in the model, the polling-error history and the baseline.
+MODEL_VERSION = "2.6.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
@@ -200,7 +208,7 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
 
     ed = pd.Timestamp(inp.election_day)
     window_start = ed - pd.Timedelta(days=priors.max_days)
-    dropped = {"window": 0, "invalid": 0, "unknown_race": 0, "national": 0, "overlap": 0}
+    dropped = {"window": 0, "invalid": 0, "unknown_race": 0, "national": 0, "version": 0, "overlap": 0}
 
     polls = inp.polls.reset_index(drop=True).copy()
     if len(polls):
@@ -230,6 +238,10 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
         drop_nat = keep & is_nat & (not use_nat)
         drop_race = keep & ~is_nat & ~known
         keep = keep & ~drop_nat & ~drop_race
+        version = np.zeros(len(polls), dtype=bool)
+        if priors.one_population_version:
+            version[np.flatnonzero(keep)] = population_versions(polls.loc[keep])
+        keep = keep & ~version
         overlap = np.zeros(len(polls), dtype=bool)
         if priors.thin_overlapping_releases:
             overlap[np.flatnonzero(keep)] = overlapping_releases(polls.loc[keep])
@@ -239,6 +251,7 @@ def prepare_data(inp: ModelInput, priors: PriorConfig) -> PreparedData:
             "invalid": int(drop_invalid.sum()),
             "unknown_race": int(drop_race.sum()),
             "national": int(drop_nat.sum()),
+            "version": int(version.sum()),
             "overlap": int(overlap.sum()),
         }
         polls = polls.loc[keep].assign(_end=end[keep], _nat=is_nat[keep])
@@ -662,8 +675,8 @@ def fit(
     Root attrs: model_type, model_version, config_hash, sampler, sampler_version, seed,
     sampling_seconds (wall time of ``pm.sample`` incl. compile), build_seconds, cycle, office, as_of,
     election_day, n_polls (used), n_polls_national, n_polls_dropped_{window,invalid,unknown_race,
-    national}, walk_step_days, national_walk_param, house_param, draws, tune, chains. A ``fit_data``
-    group holds the polls the model used and each race's poll count.
+    national,version,overlap}, walk_step_days, national_walk_param, house_param, draws, tune, chains.
+    A ``fit_data`` group holds the polls the model used and each race's poll count.
     """
     sampler_cfg = SamplerConfig() if sampler_cfg is None else sampler_cfg
     priors = PriorConfig() if priors is None else priors

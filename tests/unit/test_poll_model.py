@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from forecast_pipeline.models.config import PriorConfig, SamplerConfig, config_hash
-from forecast_pipeline.models.input import overlapping_releases
+from forecast_pipeline.models.input import overlapping_releases, population_versions
 from forecast_pipeline.models.poll_model import (
     MODEL_TYPE,
     MODEL_VERSION,
@@ -115,7 +115,14 @@ def test_prepare_data_drops_are_counted(campaign):
     )
     polls = pd.concat([inp.polls, extra], ignore_index=True)
     d = prepare_data(dataclasses.replace(inp, polls=polls), PriorConfig())
-    assert d.dropped == {"window": 1, "invalid": 1, "unknown_race": 1, "national": 0, "overlap": 0}
+    assert d.dropped == {
+        "window": 1,
+        "invalid": 1,
+        "unknown_race": 1,
+        "national": 0,
+        "version": 0,
+        "overlap": 0,
+    }
     assert d.n_polls == 80 and d.n_state == 60
     assert d.poll_day.min() == 0 and d.poll_day.max() <= len(d.days) - 1
     assert d.weights.sum() == pytest.approx(1.0) and d.weights[UNPOLLED] == 0.0
@@ -173,6 +180,44 @@ def test_overlapping_releases_of_a_tracking_series_count_once(campaign):
     off = prepare_data(dataclasses.replace(inp, polls=with_tracker), PriorConfig())
     assert off.dropped["overlap"] == 0 and off.n_polls == 80 + 60
     assert not overlapping_releases(tracker.drop(columns="start_date")).any()
+
+
+def test_population_versions_of_one_poll_count_once(campaign):
+    """LEO's LV and RV (or adult) samples of one poll: the LV version counts, by default in the model;
+    a different pollster, sponsor or field period is another poll, and undated polls are kept."""
+    inp, _ = campaign
+    race = inp.polls.loc[~inp.polls["is_national"], "race_id"].iloc[0]
+    ed = pd.Timestamp(inp.election_day)
+    one = inp.polls.iloc[[0]].assign(
+        race_id=race,
+        is_national=False,
+        pollster="CNN / Opinion Research",
+        sponsor=None,
+        start_date=ed - pd.Timedelta(days=9),
+        end_date=ed - pd.Timedelta(days=5),
+    )
+    polls = pd.concat(
+        [
+            one.assign(poll_id="rv", population="rv"),
+            one.assign(poll_id="lv", population="lv"),
+            one.assign(poll_id="a", population="a"),
+            one.assign(poll_id="rv-other-pollster", population="rv", pollster="Ipsos"),
+            one.assign(poll_id="rv-other-sponsor", population="rv", sponsor="CNN"),
+            one.assign(poll_id="rv-earlier", population="rv", start_date=ed - pd.Timedelta(days=10)),
+            one.assign(poll_id="a-no-lv", population="a", end_date=ed - pd.Timedelta(days=3)),
+            one.assign(poll_id="rv-no-lv", population="rv", end_date=ed - pd.Timedelta(days=3)),
+            one.assign(poll_id="undated-rv", population="rv", start_date=pd.NaT),
+        ],
+        ignore_index=True,
+    )
+    drop = population_versions(polls)
+    assert polls.loc[drop, "poll_id"].tolist() == ["rv", "a", "a-no-lv"]
+    assert not population_versions(polls.drop(columns="start_date")).any()
+    with_versions = dataclasses.replace(inp, polls=pd.concat([inp.polls, polls], ignore_index=True))
+    d = prepare_data(with_versions, PriorConfig())
+    assert d.dropped["version"] == 3 and d.n_polls == 80 + 6
+    every = prepare_data(with_versions, PriorConfig(one_population_version=False))
+    assert every.dropped["version"] == 0 and every.n_polls == 80 + 9
 
 
 def test_joint_basis_diagonalises_both_covariances():
