@@ -22,8 +22,8 @@ class BacktestConfig(dg.Config):
     )
     as_of: str | None = Field(default=None, description="a single ISO as-of date instead of days_before")
     sampler: str = "nutpie"
-    draws: int = 1000
-    tune: int = 1000
+    draws: int = 1500
+    tune: int = 1500
     chains: int = 2
     seed: int = 20261127
 

@@ -34,8 +34,8 @@ class ForecastTarget(dg.ConfigurableResource):
     office: str = "president"
     as_of: str = Field(default="2020-11-02", description="ISO date; nothing dated later reaches the model")
     sampler: str = Field(default="nutpie", description="'nutpie' or 'pymc'")
-    draws: int = 1000
-    tune: int = 1000
+    draws: int = 1500
+    tune: int = 1500
     chains: int = 2
     cores: int = 2
     target_accept: float = 0.9

@@ -10,7 +10,7 @@ Usage (from the repo root; needs the loaded database)::
     uv run python benchmarks/anchor_seeds.py                       # 2008-2020, seeds 20261127 11 12
     uv run python benchmarks/anchor_seeds.py --cycles 2016 --seeds 11 12 13 --json out/anchor-seeds.json
 
-Two fits run at a time (2 cores); 2008-2020 x 3 seeds takes about 10 minutes on our machines.
+Two fits run at a time (2 cores); 2008-2020 x 3 seeds takes about 15 minutes at 1500 draws on our machines.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cycles", type=int, nargs="+", default=[2008, 2012, 2016, 2020])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
-    ap.add_argument("--draws", type=int, default=1000, help="draws and tuning steps per chain")
+    ap.add_argument(
+        "--draws", type=int, default=1500, help="draws and tuning steps per chain (as SamplerConfig)"
+    )
     ap.add_argument("--parallel", type=int, default=2, help="fits at a time (each uses 2 chains)")
     ap.add_argument("--json", default=None, help="also write the runs and the summary here")
     args = ap.parse_args(argv)

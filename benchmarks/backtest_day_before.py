@@ -3,8 +3,8 @@ three baselines (the numbers in the README's model backtest table).
 
 Usage (from the repo root; needs the loaded database, i.e. after ``make forecast``)::
 
-    uv run python benchmarks/backtest_day_before.py 2016 president          # 2 chains x 500 + 500
-    uv run python benchmarks/backtest_day_before.py 2018 senate --draws 1000 --json out/bt-2018-senate.json
+    uv run python benchmarks/backtest_day_before.py 2016 president          # 2 chains x 1500 + 1500
+    uv run python benchmarks/backtest_day_before.py 2018 senate --draws 1500 --json out/bt-2018-senate.json
     uv run python benchmarks/backtest_day_before.py 2020 all --draws 1000 --json out/bt-2020-all.json
                                      # every office of the cycle in one fit, scored office by office
 
@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cycle", type=int)
     ap.add_argument("office", choices=("president", "senate", "governor", "all"))
-    ap.add_argument("--draws", type=int, default=500, help="draws and tuning steps per chain")
+    ap.add_argument(
+        "--draws", type=int, default=1500, help="draws and tuning steps per chain (SamplerConfig's default)"
+    )
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
     ap.add_argument(
         "--seed",

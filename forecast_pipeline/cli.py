@@ -153,8 +153,8 @@ def data_fetch(dest: Path | None) -> None:
     help="Also write the forecast as a JSON document.",
 )
 @click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True)
-@click.option("--draws", type=int, default=1000, show_default=True)
-@click.option("--tune", type=int, default=1000, show_default=True)
+@click.option("--draws", type=int, default=1500, show_default=True)
+@click.option("--tune", type=int, default=1500, show_default=True)
 @click.option("--chains", type=int, default=2, show_default=True)
 @click.option("--seed", type=int, default=20261127, show_default=True)
 @click.option(
@@ -227,14 +227,18 @@ def _int_list(value: str | None) -> list[int] | None:
         raise click.BadParameter(f"{value!r} is not a comma-separated list of whole numbers") from exc
 
 
-def _sampler_options(f):
+def _sampler_options(f=None, *, draws: int = 1500):
+    """--sampler/--draws/--tune/--chains/--seed; the poll model's defaults are SamplerConfig's (1500 +
+    1500), the MRP commands pass draws=1000."""
+    if f is None:
+        return lambda g: _sampler_options(g, draws=draws)
     for opt in reversed(
         [
             click.option(
                 "--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True
             ),
-            click.option("--draws", type=int, default=1000, show_default=True),
-            click.option("--tune", type=int, default=1000, show_default=True),
+            click.option("--draws", type=int, default=draws, show_default=True),
+            click.option("--tune", type=int, default=draws, show_default=True),
             click.option("--chains", type=int, default=2, show_default=True),
             click.option("--seed", type=int, default=20261127, show_default=True),
         ]
@@ -458,7 +462,7 @@ def voterfile_aggregate(cycles: str) -> None:
     "--survey-cycle", type=int, default=None, help="Survey to fit (default: latest at or before the cycle)."
 )
 @click.option("--sample-size", type=int, default=None, help="Fit on a random subsample of respondents.")
-@_sampler_options
+@_sampler_options(draws=1000)
 def voterfile_mrp(cycles, survey_cycle, sample_size, sampler, draws, tune, chains, seed) -> None:
     """Fit the MRP, post-stratify on the voter file, store forecast.mrp_state_estimates, print RMSEs."""
     from forecast_pipeline.voterfile.mrp import run_mrp
@@ -488,7 +492,7 @@ def voterfile_mrp(cycles, survey_cycle, sample_size, sampler, draws, tune, chain
 @click.option(
     "--sample-size", type=int, default=None, help="Fit the MRP on a random subsample of respondents."
 )
-@_sampler_options
+@_sampler_options(draws=1000)
 def voterfile_run(fraction, cycles, states, sample_size, sampler, draws, tune, chains, seed) -> None:
     """Generate and load the voter file, aggregate it and fit the MRP, through the Dagster assets."""
     from forecast_pipeline.voterfile_runner import run_voterfile_assets

@@ -129,7 +129,7 @@ def diagnostics(idata: xr.DataTree) -> dict:
     ``pm.sample`` including compile). Also returned: ``max_rhat_election_day_share`` and
     ``min_ess_bulk_election_day_share``, the same two numbers for the forecast quantity alone.
 
-    With thousands of parameters and 2 x 1000 draws, the max r-hat over all of them sits around
+    With thousands of parameters and 2 x 1500 draws, the max r-hat over all of them sits around
     1.01-1.02 even for a well-mixed run (sampling noise of the statistic); gate on the
     election_day_share numbers at 1.01 and on the all-parameter max at a looser bound (e.g. 1.05).
     r-hat is NaN with a single chain.
