@@ -10,7 +10,7 @@ Usage (from the repo root; needs the loaded database)::
     uv run python benchmarks/anchor_seeds.py                       # 2008-2020, seeds 20261127 11 12
     uv run python benchmarks/anchor_seeds.py --cycles 2016 --seeds 11 12 13 --json out/anchor-seeds.json
 
-Two fits run at a time (2 cores); 2008-2020 x 3 seeds takes about 15 minutes at 1500 draws on our machines.
+Two fits run at a time (2 cores); 2008-2020 x 3 seeds takes about 11 minutes at 1500 draws on our machines.
 """
 
 from __future__ import annotations
