@@ -4,6 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.resources import Database
+from forecast_pipeline.models.config import SamplerConfig
 
 # Through 2028, so that a new cycle's 538 poll file backtests with no code change.
 CYCLES = [str(c) for c in range(2008, 2030, 2)]
@@ -22,8 +23,8 @@ class BacktestConfig(dg.Config):
     )
     as_of: str | None = Field(default=None, description="a single ISO as-of date instead of days_before")
     sampler: str = "nutpie"
-    draws: int = 1500
-    tune: int = 1500
+    draws: int = SamplerConfig.draws
+    tune: int = SamplerConfig.tune
     chains: int = 2
     seed: int = 20261127
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from forecast_pipeline.models.config import SamplerConfig
+
 
 class Database(dg.ConfigurableResource):
     """PostgreSQL. Leave `url` empty to use DATABASE_URL, or the embedded server when that is unset."""
@@ -34,8 +36,8 @@ class ForecastTarget(dg.ConfigurableResource):
     office: str = "president"
     as_of: str = Field(default="2020-11-02", description="ISO date; nothing dated later reaches the model")
     sampler: str = Field(default="nutpie", description="'nutpie' or 'pymc'")
-    draws: int = 1500
-    tune: int = 1500
+    draws: int = SamplerConfig.draws
+    tune: int = SamplerConfig.tune
     chains: int = 2
     cores: int = 2
     target_accept: float = 0.9

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from forecast_pipeline.config import Settings, redact_url, scrub_secrets
+from forecast_pipeline.models.config import SamplerConfig
 
 
 def _engine(settings: Settings):
@@ -137,6 +138,26 @@ def data_fetch(dest: Path | None) -> None:
     fetch(target)
 
 
+def _sampler_options(f=None, *, draws: int = SamplerConfig.draws):
+    """--sampler/--draws/--tune/--chains/--seed with SamplerConfig's defaults (the poll model's); the
+    MRP commands pass draws=1000."""
+    if f is None:
+        return lambda g: _sampler_options(g, draws=draws)
+    for opt in reversed(
+        [
+            click.option(
+                "--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True
+            ),
+            click.option("--draws", type=int, default=draws, show_default=True),
+            click.option("--tune", type=int, default=draws, show_default=True),
+            click.option("--chains", type=int, default=SamplerConfig.chains, show_default=True),
+            click.option("--seed", type=int, default=SamplerConfig.seed, show_default=True),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
 @main.command("run")
 @click.option("--cycle", type=int, required=True, help="Election year, e.g. 2016.")
 @click.option(
@@ -152,11 +173,7 @@ def data_fetch(dest: Path | None) -> None:
     default=None,
     help="Also write the forecast as a JSON document.",
 )
-@click.option("--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True)
-@click.option("--draws", type=int, default=1500, show_default=True)
-@click.option("--tune", type=int, default=1500, show_default=True)
-@click.option("--chains", type=int, default=2, show_default=True)
-@click.option("--seed", type=int, default=20261127, show_default=True)
+@_sampler_options
 @click.option(
     "--max-rhat",
     type=float,
@@ -225,26 +242,6 @@ def _int_list(value: str | None) -> list[int] | None:
         return [int(v) for v in value.split(",") if v.strip()]
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a comma-separated list of whole numbers") from exc
-
-
-def _sampler_options(f=None, *, draws: int = 1500):
-    """--sampler/--draws/--tune/--chains/--seed; the poll model's defaults are SamplerConfig's (1500 +
-    1500), the MRP commands pass draws=1000."""
-    if f is None:
-        return lambda g: _sampler_options(g, draws=draws)
-    for opt in reversed(
-        [
-            click.option(
-                "--sampler", type=click.Choice(["nutpie", "pymc"]), default="nutpie", show_default=True
-            ),
-            click.option("--draws", type=int, default=draws, show_default=True),
-            click.option("--tune", type=int, default=draws, show_default=True),
-            click.option("--chains", type=int, default=2, show_default=True),
-            click.option("--seed", type=int, default=20261127, show_default=True),
-        ]
-    ):
-        f = opt(f)
-    return f
 
 
 @main.command("backtest")

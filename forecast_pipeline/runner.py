@@ -6,16 +6,18 @@ import os
 from collections.abc import Callable
 from datetime import date
 
+from forecast_pipeline.models.config import SamplerConfig
+
 
 def run_forecast(
     cycle: int,
     office: str,
     as_of: date,
-    sampler: str = "nutpie",
-    draws: int = 1500,
-    tune: int = 1500,
-    chains: int = 2,
-    seed: int = 20261127,
+    sampler: str = SamplerConfig.sampler,
+    draws: int = SamplerConfig.draws,
+    tune: int = SamplerConfig.tune,
+    chains: int = SamplerConfig.chains,
+    seed: int = SamplerConfig.seed,
     max_rhat: float = 1.05,
     min_ess_bulk: float = 100.0,
     log: Callable[[str], None] = print,
