@@ -75,11 +75,16 @@ def summarise(runs: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from forecast_pipeline.models.config import SamplerConfig
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cycles", type=int, nargs="+", default=[2008, 2012, 2016, 2020])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
     ap.add_argument(
-        "--draws", type=int, default=1500, help="draws and tuning steps per chain (as SamplerConfig)"
+        "--draws",
+        type=int,
+        default=SamplerConfig.draws,
+        help="draws and tuning steps per chain (as SamplerConfig)",
     )
     ap.add_argument("--parallel", type=int, default=2, help="fits at a time (each uses 2 chains)")
     ap.add_argument("--json", default=None, help="also write the runs and the summary here")

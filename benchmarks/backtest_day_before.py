@@ -22,11 +22,16 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from forecast_pipeline.models.config import SamplerConfig
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cycle", type=int)
     ap.add_argument("office", choices=("president", "senate", "governor", "all"))
     ap.add_argument(
-        "--draws", type=int, default=1500, help="draws and tuning steps per chain (SamplerConfig's default)"
+        "--draws",
+        type=int,
+        default=SamplerConfig.draws,
+        help="draws and tuning steps per chain (SamplerConfig's default)",
     )
     ap.add_argument("--json", default=None, help="also write scores, baselines and races here")
     ap.add_argument(

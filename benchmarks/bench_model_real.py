@@ -9,12 +9,12 @@ Usage (from the repo root; needs the loaded database, i.e. after ``make forecast
     uv run python benchmarks/bench_model_real.py scaling                              # x1/x2/x4 polls and races
     ... --json out/bench.json   (append the numbers to a JSON lines file)
 
-``real`` fits the cycle as of the day before Election Day (the full campaign) with 2 chains x 1000
-tune + 1000 draws and reports wall time (input build, model build and sampling incl. compile), max
-r-hat / min bulk ESS on every race's Election-Day share and over all free parameters, divergences,
-and bulk ESS per second of sampling (min over Election-Day shares). ``scaling`` fits synthetic
-campaigns drawn from the model's own generative process at 1x, 2x and 4x the polls (51 races) and
-the races (2,000 polls).
+``real`` fits the cycle as of the day before Election Day (the full campaign) with 2 chains x
+``SamplerConfig``'s tuning steps + draws (1500 + 1500) and reports wall time (input build, model
+build and sampling incl. compile), max r-hat / min bulk ESS on every race's Election-Day share and
+over all free parameters, divergences, and bulk ESS per second of sampling (min over Election-Day
+shares). ``scaling`` fits synthetic campaigns drawn from the model's own generative process at 1x,
+2x and 4x the polls (51 races) and the races (2,000 polls).
 """
 
 from __future__ import annotations
@@ -112,15 +112,17 @@ def scaling(args) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from forecast_pipeline.models.config import SamplerConfig
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", choices=("real", "scaling"))
     ap.add_argument("--cycle", type=int, default=2020)
     ap.add_argument("--office", default="president", help="president, senate, governor or all")
     ap.add_argument("--days-before", type=int, default=1)
     ap.add_argument("--sampler", default="nutpie", choices=("nutpie", "pymc"))
-    ap.add_argument("--draws", type=int, default=1500)
-    ap.add_argument("--tune", type=int, default=1500)
-    ap.add_argument("--seed", type=int, default=20261127)
+    ap.add_argument("--draws", type=int, default=SamplerConfig.draws)
+    ap.add_argument("--tune", type=int, default=SamplerConfig.tune)
+    ap.add_argument("--seed", type=int, default=SamplerConfig.seed)
     ap.add_argument("--json", default=None, help="append results (JSON lines) to this file")
     args = ap.parse_args(argv)
     result = real(args) if args.what == "real" else scaling(args)
