@@ -160,6 +160,18 @@ def _population_rank(polls: pd.DataFrame) -> np.ndarray:
     return pop.map(_POPULATION_PREFERENCE).fillna(len(_POPULATION_PREFERENCE)).to_numpy()
 
 
+def _series_frame(polls: pd.DataFrame) -> pd.DataFrame:
+    """Per poll, in order: series key, start and end dates, population rank (LV first)."""
+    return pd.DataFrame(
+        {
+            "key": _series_key(polls).to_numpy(),
+            "end": pd.to_datetime(polls["end_date"]).to_numpy(),
+            "start": pd.to_datetime(polls["start_date"]).to_numpy(),
+            "pop": _population_rank(polls),
+        }
+    )
+
+
 def population_versions(polls: pd.DataFrame) -> np.ndarray:
     """True for each poll that is a less preferred population version of another poll: same series
     (race, pollster, sponsor), same start and end dates, a different population. Of the versions
@@ -172,15 +184,10 @@ def population_versions(polls: pd.DataFrame) -> np.ndarray:
     n = len(polls)
     if n == 0 or "start_date" not in polls.columns:
         return np.zeros(n, dtype=bool)
-    end = pd.to_datetime(polls["end_date"])
-    start = pd.to_datetime(polls["start_date"])
-    dated = (start.notna() & end.notna()).to_numpy()
-    frame = pd.DataFrame(
-        {"key": _series_key(polls).to_numpy(), "end": end.to_numpy(), "start": start.to_numpy()}
-    )
-    rank = _population_rank(polls)
-    best = pd.Series(rank).groupby([frame["key"], frame["start"], frame["end"]]).transform("min").to_numpy()
-    return dated & (rank > best)
+    frame = _series_frame(polls)
+    dated = (frame["start"].notna() & frame["end"].notna()).to_numpy()
+    best = frame.groupby(["key", "start", "end"])["pop"].transform("min").to_numpy()
+    return dated & (frame["pop"].to_numpy() > best)
 
 
 def overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
@@ -199,21 +206,9 @@ def overlapping_releases(polls: pd.DataFrame) -> np.ndarray:
     drop = np.zeros(n, dtype=bool)
     if n == 0 or "start_date" not in polls.columns:
         return drop
-    end = pd.to_datetime(polls["end_date"])
-    start = pd.to_datetime(polls["start_date"])
-    dated = (start.notna() & end.notna() & (start <= end)).to_numpy()
-    key = _series_key(polls)
-    # of two versions of one poll the likely-voter one is kept (population_versions)
-    pop_rank = _population_rank(polls)
-    frame = pd.DataFrame(
-        {
-            "key": key.to_numpy(),
-            "end": end.to_numpy(),
-            "start": start.to_numpy(),
-            "pop": pop_rank,
-            "pos": np.arange(n),
-        }
-    )[dated]
+    frame = _series_frame(polls).assign(pos=np.arange(n))
+    # of two versions of one poll the likely-voter one is kept (population_versions): "pop" sorts it first
+    frame = frame[frame["start"].notna() & frame["end"].notna() & (frame["start"] <= frame["end"])]
     frame = frame.sort_values(
         ["key", "end", "start", "pop", "pos"], ascending=[True, False, False, True, True], kind="stable"
     )
