@@ -25,7 +25,8 @@ Senate and governor
     where lean is the state's previous presidential lean, seat_party = +1/-1 when a Democrat/Republican
     won the seat last time (0 when unknown), incumbent_running = +1/-1 when that winner is on the
     ballot again, and midterm_penalty = -1/+1 in a midterm under a Democratic/Republican president.
-    The residuals are split into a cycle-wide part (national environment, shared) and a race part.
+    The residuals are split into a cycle-wide part (national environment, shared) and a race part;
+    their scales are out of sample (each training cycle predicted from the others, since 2.7.0).
 """
 
 from __future__ import annotations
@@ -311,6 +312,13 @@ def downballot_features(
     return out
 
 
+def _split_rms(resid: np.ndarray, t: pd.DataFrame) -> tuple[float, float]:
+    """RMS of the (cycle, office) means of ``resid`` (the shared part) and of what is left (race part)."""
+    groups = pd.Series(resid).groupby([t["cycle"].to_numpy(), t["office"].to_numpy()])
+    race_part = resid - groups.transform("mean").to_numpy()
+    return float(np.sqrt(np.mean(groups.mean().to_numpy() ** 2))), float(np.sqrt(np.mean(race_part**2)))
+
+
 def fit_downballot(train: pd.DataFrame, environment: str = "generic") -> dict:
     # odd-year specials inform the seat's incumbency but are not part of an even-year environment
     t = train[train["cycle"] % 2 == 0]
@@ -319,16 +327,28 @@ def fit_downballot(train: pd.DataFrame, environment: str = "generic") -> dict:
     y = _logit(t["dem_two_party"]) - t["prev_nat_logit"].to_numpy()
     x = _design(t, environment)
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ beta
-    cyc = pd.Series(resid, index=t.index).groupby([t["cycle"], t["office"]]).transform("mean")
-    race_part = resid - cyc.to_numpy()
-    cycle_means = pd.Series(resid).groupby([t["cycle"].to_numpy(), t["office"].to_numpy()]).mean()
+    in_nat, in_race = _split_rms(y - x @ beta, t)
+    # The prior's sd is a forecast's error, so it is measured out of sample: each training cycle is
+    # predicted by the regression fitted on the others. In sample, the intercept and the environment
+    # coefficient absorb part of every cycle's shared miss (12 cycle x office groups, 8 coefficients).
+    # With fewer than three training cycles there is nothing to predict from; keep the in-sample scales.
+    cycles = t["cycle"].to_numpy()
+    nat_sd, race_sd = in_nat, in_race
+    if len(np.unique(cycles)) >= 3:
+        loco = np.empty(len(t))
+        for c in np.unique(cycles):
+            held = cycles == c
+            b, *_ = np.linalg.lstsq(x[~held], y[~held], rcond=None)
+            loco[held] = y[held] - x[held] @ b
+        nat_sd, race_sd = _split_rms(loco, t)
     return {
         "beta": beta,
         "names": design_names(environment),
         "environment": environment,
-        "national_sd_logit": float(np.sqrt(np.mean(cycle_means.to_numpy() ** 2))),
-        "race_sd_logit": float(np.sqrt(np.mean(race_part**2))),
+        "national_sd_logit": nat_sd,
+        "race_sd_logit": race_sd,
+        "national_sd_logit_in_sample": in_nat,
+        "race_sd_logit_in_sample": in_race,
         "n_train": int(len(t)),
         "train_cycles": sorted({int(c) for c in t["cycle"]}),
     }
@@ -401,6 +421,8 @@ def downballot_prior(
         ),
         "national_sd_logit": fitted["national_sd_logit"],
         "state_sd_logit": fitted["race_sd_logit"],
+        "national_sd_logit_in_sample": fitted["national_sd_logit_in_sample"],
+        "state_sd_logit_in_sample": fitted["race_sd_logit_in_sample"],
         "downballot_n_train": fitted["n_train"],
         "downballot_train_cycles": fitted["train_cycles"],
         "downballot_environment": environment,

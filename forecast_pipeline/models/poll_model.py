@@ -92,7 +92,10 @@ MODEL_TYPE = "state_poll_rw"
 # (``PriorConfig.thin_overlapping_releases``, off by default: the backtests decided against it).
 # 2.6.0: one count per poll: of a poll's LV and RV (or adult) versions only the LV one is used
 # (``PriorConfig.one_population_version``), in the model, the polling-error history and the baseline.
-MODEL_VERSION = "2.6.0"
+# 2.7.0: the down-ballot prior's scales are out-of-sample errors (each training cycle predicted by the
+# regression fitted on the others; fundamentals.fit_downballot): its shared part rises from 0.05-0.08 to
+# 0.07-0.14 logit, so Senate and governor fits learn more of the national environment from the polls.
+MODEL_VERSION = "2.7.0"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
