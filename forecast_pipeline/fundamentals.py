@@ -333,10 +333,11 @@ def fit_downballot(train: pd.DataFrame, environment: str = "generic") -> dict:
     # coefficient absorb part of every cycle's shared miss (12 cycle x office groups, 8 coefficients).
     # With fewer than three training cycles there is nothing to predict from; keep the in-sample scales.
     cycles = t["cycle"].to_numpy()
+    train_cycles = np.unique(cycles)
     nat_sd, race_sd = in_nat, in_race
-    if len(np.unique(cycles)) >= 3:
+    if len(train_cycles) >= 3:
         loco = np.empty(len(t))
-        for c in np.unique(cycles):
+        for c in train_cycles:
             held = cycles == c
             b, *_ = np.linalg.lstsq(x[~held], y[~held], rcond=None)
             loco[held] = y[held] - x[held] @ b
@@ -350,7 +351,7 @@ def fit_downballot(train: pd.DataFrame, environment: str = "generic") -> dict:
         "national_sd_logit_in_sample": in_nat,
         "race_sd_logit_in_sample": in_race,
         "n_train": int(len(t)),
-        "train_cycles": sorted({int(c) for c in t["cycle"]}),
+        "train_cycles": [int(c) for c in train_cycles],
     }
 
 
