@@ -495,3 +495,28 @@ def test_pymc_sampler_smoke():
     share = idata["posterior"]["election_day_share"].values
     assert np.isfinite(share).all() and ((share > 0) & (share < 1)).all()
     assert set(diagnostics(idata)) >= {"max_rhat", "min_ess_bulk", "divergences", "sampling_seconds"}
+
+
+def test_national_walk_parameterisations_share_one_prior(campaign):
+    """With national polls the national walk is sampled centred on absolute levels (model 2.7.1: the
+    relative levels had to move with every race's as-of level), without them non-centred. Both must
+    be the same random walk: knot k back from as-of has sd sqrt(k x step days) x national_walk_sd."""
+    import pymc as pm
+
+    inp, _ = campaign
+    priors = PriorConfig()
+    state_only = dataclasses.replace(inp, polls=inp.polls[~inp.polls["is_national"]])
+    sds = {}
+    for name, data in (("centred", inp), ("non-centred", state_only)):
+        model = build_model(data, priors)
+        assert ("national_walk" in model.named_vars) == (name == "centred"), name
+        assert ("national_walk_z" in model.named_vars) == (name == "non-centred"), name
+        with model:
+            pp = pm.sample_prior_predictive(draws=4000, var_names=["national_walk_back"], random_seed=5)
+        back = pp["prior"]["national_walk_back"].values.reshape(4000, -1)
+        assert np.all(back[:, 0] == 0.0)
+        sds[name] = back.std(0)
+    k = np.arange(len(sds["centred"]))
+    expected = np.sqrt(k * priors.walk_step_days) * priors.national_walk_sd
+    for name, sd in sds.items():
+        np.testing.assert_allclose(sd[1:], expected[1:], rtol=0.08, err_msg=name)
