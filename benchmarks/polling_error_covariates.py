@@ -10,7 +10,8 @@ day before Election Day) whose top two were a Democrat and a Republican:
 * undecided = the mean of 100 - Dem% - Rep% over the race's polls (undecided and third parties).
 
 Prints the RMS race residual by undecided bin (all offices, then per office), the cycle means next to
-the cycle's mean undecided share, and per (cycle, office) the within-race spread of the polls beyond
+the cycle's mean undecided share, an out-of-sample test of a race error whose sd grows with the
+race's undecided share (``held_out_gain``), and per (cycle, office) the within-race spread of the polls beyond
 their sampling error (tau, logit; pooled over races with >= 3 polls): the part of a poll average's
 miss that is noise the model's likelihood already has (``sigma_extra``) rather than systematic error.
 
@@ -76,6 +77,7 @@ def race_table(engine) -> tuple[pd.DataFrame, dict]:
                             "race_id": race_id,
                             "error": float(_logit(result[race_id]) - _logit(avg)),
                             "undecided": float(g["undecided"].mean()),
+                            "sampling_var": 1.0 / (float(g["n"].sum()) * avg * (1 - avg)),
                         }
                     )
             if excess:
@@ -85,6 +87,48 @@ def race_table(engine) -> tuple[pd.DataFrame, dict]:
     df["resid"] = df["error"] - df.groupby(["cycle", "office"])["error"].transform("mean")
     df["bin"] = pd.cut(df["undecided"], BINS)
     return df, tau
+
+
+UNDECIDED_STEP = 5.0  # points of undecided share per unit of the fitted log-sd slope
+
+
+def _neg_loglik(params, x: pd.DataFrame) -> float:
+    log_sd, slope = params
+    var = np.exp(2 * log_sd + 2 * slope * x["undecided_rel"] / UNDECIDED_STEP) + x["sampling_var"]
+    return float(0.5 * np.sum(x["resid"] ** 2 / var + np.log(var)))
+
+
+def _flat_neg_loglik(params, x: pd.DataFrame) -> float:
+    return _neg_loglik([params[0], 0.0], x)
+
+
+def held_out_gain(df: pd.DataFrame, offices: tuple, cycles=range(2008, 2023, 2)) -> pd.DataFrame:
+    """Race residual ~ N(0, s^2 exp(2 b u / 5) + sampling var), u the race's undecided share minus its
+    (cycle, office) mean, in points. For each forecast cycle, s and b are fitted by maximum likelihood
+    on the earlier cycles only, and the held-out cycle's log-likelihood is compared with b = 0 (s refitted)."""
+    from scipy.optimize import minimize
+
+    df = df.assign(
+        undecided_rel=df["undecided"] - df.groupby(["cycle", "office"])["undecided"].transform("mean")
+    )
+    df = df[df["office"].isin(offices)]
+    rows = []
+    for cycle in cycles:
+        train, test = df[df["cycle"] < cycle], df[df["cycle"] == cycle]
+        if test.empty or train.empty:
+            continue
+        full = minimize(_neg_loglik, [np.log(0.1), 0.0], args=(train,), method="Nelder-Mead").x
+        flat = minimize(_flat_neg_loglik, [np.log(0.1)], args=(train,), method="Nelder-Mead").x
+        rows.append(
+            {
+                "cycle": cycle,
+                "races": len(test),
+                "slope": full[1],
+                "sd_at_mean": float(np.exp(full[0])),
+                "gain_nats": _neg_loglik([flat[0], 0.0], test) - _neg_loglik(full, test),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def main() -> int:
@@ -105,6 +149,14 @@ def main() -> int:
     )
     print("\ncycle means (the shared miss) and the mean undecided share:")
     print(cycles.round(3).to_string())
+    for offices in (("senate", "governor"), ("president",)):
+        gain = held_out_gain(df, offices)
+        print(
+            f"\n{' + '.join(offices)}: race-error sd x exp(slope x (undecided - cycle mean) / 5 points), "
+            "fitted on earlier cycles; held-out log-likelihood gain over a flat sd (nats):"
+        )
+        print(gain.round(3).to_string(index=False))
+        print(f"  total {gain['gain_nats'].sum():.2f} nats over {int(gain['races'].sum())} races")
     print("\nwithin-race poll spread beyond sampling error (tau, logit; races with >= 3 polls):")
     for (cycle, office), (t, k) in sorted(tau.items()):
         print(f"  {cycle} {office:<9} tau {t:.3f}  ({k} races)")
