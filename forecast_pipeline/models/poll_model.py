@@ -99,7 +99,10 @@ MODEL_TYPE = "state_poll_rw"
 # absolute levels (anchored at the as-of national level); the 2020 presidential fit 30 days out had
 # national-walk bulk ESS 80-107 and r-hat up to 1.05 non-centred (fails the publish gate in 2 of 3
 # seeds), 173-176 and <= 1.018 this way, and samples faster.
-MODEL_VERSION = "2.7.1"
+# 2.7.2: the same density, written as an MvNormal with the walk's triangular Cholesky factor instead
+# of pm.GaussianRandomWalk, whose logp graph made nutpie's compile print a pytensor rewrite traceback
+# (int8 overflow in local_subtensor_merge_slice at 150+ steps) on every presidential fit.
+MODEL_VERSION = "2.7.2"
 
 POPULATIONS = ("lv", "rv", "a", "v", "unknown")  # lv is the reference (effect 0)
 MODES = ("live_phone", "online", "ivr_text", "mixed", "other", "unknown")  # live phone = reference
@@ -564,13 +567,11 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             # together with every race's as-of level (a ridge a diagonal mass matrix cannot follow).
             anchor = d.weights if d.weights.sum() > 0 else np.ones(R)
             n0 = pt.dot(pt.as_tensor(anchor / anchor.sum()), s_asof)
-            levels = pm.GaussianRandomWalk(
-                "national_walk",
-                sigma=nat_step_sd,
-                init_dist=pm.Normal.dist(n0, nat_step_sd),
-                steps=K - 2,
-                dims="step",
-            )
+            # The walk's density written as an MvNormal with its constant Cholesky factor (lower
+            # triangle of step sds): the same prior as pm.GaussianRandomWalk(init_dist=Normal(n0, sd)),
+            # whose derived logp trips a pytensor rewrite (int8 overflow) in nutpie's compile.
+            walk_chol = nat_step_sd * np.tril(np.ones((K - 1, K - 1)))
+            levels = pm.MvNormal("national_walk", mu=n0 * pt.ones(K - 1), chol=walk_chol, dims="step")
             nat_back = pm.Deterministic(
                 "national_walk_back", pt.concatenate([pt.zeros(1), levels - n0]), dims="knot_back"
             )
