@@ -567,8 +567,8 @@ def _build(d: PreparedData, priors: PriorConfig) -> pm.Model:
             # together with every race's as-of level (a ridge a diagonal mass matrix cannot follow).
             anchor = d.weights if d.weights.sum() > 0 else np.ones(R)
             n0 = pt.dot(pt.as_tensor(anchor / anchor.sum()), s_asof)
-            # The walk's density written as an MvNormal with its constant Cholesky factor (lower
-            # triangle of step sds): the same prior as pm.GaussianRandomWalk(init_dist=Normal(n0, sd)),
+            # The walk's density written as an MvNormal whose Cholesky factor is the step sd times a
+            # lower triangle of ones: the same prior as pm.GaussianRandomWalk(init_dist=Normal(n0, sd)),
             # whose derived logp trips a pytensor rewrite (int8 overflow) in nutpie's compile.
             walk_chol = nat_step_sd * np.tril(np.ones((K - 1, K - 1)))
             levels = pm.MvNormal("national_walk", mu=n0 * pt.ones(K - 1), chol=walk_chol, dims="step")
